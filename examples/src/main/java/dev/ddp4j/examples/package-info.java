@@ -1,0 +1,4 @@
+/**
+ * Runnable example programs a user copies from.
+ */
+package dev.ddp4j.examples;

@@ -1,0 +1,4 @@
+/**
+ * The command-line launcher and, later, cluster bootstrap, rendezvous and world generations.
+ */
+package dev.ddp4j.supervisor;
