@@ -1,0 +1,286 @@
+package dev.ddp4j.tensor;
+
+import dev.ddp4j.tensor.cpu.ConvGeometry;
+import dev.ddp4j.tensor.cpu.Gemm;
+import dev.ddp4j.tensor.cpu.Im2col;
+import dev.ddp4j.tensor.cpu.Pooling;
+
+/**
+ * 2-D convolution (im2col + GEMM, groups = 1) and max/average pooling on NCHW tensors, forward and
+ * backward. Convolution works image by image over the intra-op pool; each worker thread keeps one
+ * column buffer that grows as needed and is reused across calls, so steady-state training
+ * allocates no im2col memory.
+ */
+final class ConvOps {
+  private ConvOps() {}
+
+  private static final ThreadLocal<float[]> COLS_F = ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<double[]> COLS_D = ThreadLocal.withInitial(() -> new double[0]);
+
+  private static float[] colsF(int n) {
+    float[] a = COLS_F.get();
+    if (a.length < n) {
+      a = new float[n];
+      COLS_F.set(a);
+    }
+    return a;
+  }
+
+  private static double[] colsD(int n) {
+    double[] a = COLS_D.get();
+    if (a.length < n) {
+      a = new double[n];
+      COLS_D.set(a);
+    }
+    return a;
+  }
+
+  private static int[] pair(String op, String what, int[] v) {
+    if (v.length == 1) {
+      return new int[] {v[0], v[0]};
+    }
+    if (v.length != 2) {
+      throw new IllegalArgumentException(op + ": " + what + " must have 1 or 2 elements, got " + v.length);
+    }
+    return v;
+  }
+
+  private static void requireFloat(String op, Tensor t) {
+    if (t.dtype() != DType.FLOAT32 && t.dtype() != DType.FLOAT64) {
+      throw new IllegalArgumentException(op + ": expected a float32 or float64 tensor, got " + t.dtype()
+          + " (convert 16-bit inputs with to(DType.FLOAT32))");
+    }
+  }
+
+  // ------------------------------------------------------------------ conv2d
+
+  static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation) {
+    if (input.dim() == 3) {
+      return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation).squeeze(0);
+    }
+    if (input.dim() != 4) {
+      throw new IllegalArgumentException("conv2d: expected 3D (unbatched) or 4D (batched) input, but got input of "
+          + "size: " + Shapes.str(input.shape));
+    }
+    if (weight.dim() != 4) {
+      throw new IllegalArgumentException("conv2d: weight must be 4-D [out_channels, in_channels, kH, kW], got "
+          + Shapes.str(weight.shape));
+    }
+    requireFloat("conv2d", input);
+    if (input.dtype() != weight.dtype() || (bias != null && bias.dtype() != input.dtype())) {
+      throw new IllegalArgumentException("conv2d: Input type (" + input.dtype() + ") and weight type ("
+          + weight.dtype() + ")" + (bias != null ? " and bias type (" + bias.dtype() + ")" : "")
+          + " should be the same");
+    }
+    int n = input.shape[0];
+    int c = input.shape[1];
+    int outC = weight.shape[0];
+    if (weight.shape[1] != c) {
+      throw new IllegalArgumentException("conv2d: Given groups=1, weight of size " + Shapes.str(weight.shape)
+          + ", expected input" + Shapes.str(input.shape) + " to have " + weight.shape[1] + " channels, but got "
+          + c + " channels instead");
+    }
+    if (bias != null && (bias.dim() != 1 || bias.shape[0] != outC)) {
+      throw new IllegalArgumentException("conv2d: bias must have shape [" + outC + "], got " + Shapes.str(bias.shape));
+    }
+    int[] s = pair("conv2d", "stride", stride);
+    int[] p = pair("conv2d", "padding", padding);
+    int[] d = pair("conv2d", "dilation", dilation);
+    ConvGeometry g = ConvGeometry.conv2d(c, input.shape[2], input.shape[3], weight.shape[2], weight.shape[3],
+        s[0], s[1], p[0], p[1], d[0], d[1]);
+    Tensor x = input.detach().contiguous();
+    Tensor w = weight.detach().contiguous();
+    int oh = g.outH();
+    int ow = g.outW();
+    Tensor out = Tensor.empty(input.dtype(), new int[] {n, outC, oh, ow});
+    if (bias != null) {
+      Elementwise.copyKernel(bias.detach().view(1, outC, 1, 1).expand(n, outC, oh, ow), out);
+    }
+    forward(x, w, out, g, bias != null);
+    boolean needX = input.requiresGrad();
+    boolean needW = weight.requiresGrad();
+    boolean hasBias = bias != null;
+    return FunctionNode.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias},
+        new Tensor[] {x, w}, (grad, sv) -> {
+          Tensor go = grad.contiguous();
+          Tensor gx = needX ? Tensor.empty(go.dtype(), x.shape) : null;
+          Tensor gw = needW ? Tensor.empty(go.dtype(), w.shape) : null;
+          backward(sv[0], sv[1], go, g, gx, gw);
+          return new Tensor[] {gx, gw, hasBias ? go.sum(new int[] {0, 2, 3}, false) : null};
+        });
+  }
+
+  /** out[n] (+)= W · im2col(x[n]) for every image; out already holds the bias when {@code accumulate}. */
+  private static void forward(Tensor x, Tensor w, Tensor out, ConvGeometry g, boolean accumulate) {
+    int n = x.shape[0];
+    int outC = w.shape[0];
+    int k = g.colRows();
+    int l = g.outPlaneSize();
+    int inImage = g.channels() * g.inPlaneSize();
+    int outImage = outC * l;
+    boolean f32 = x.dtype() == DType.FLOAT32;
+    Threads.parallelFor(0, n, 1, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        if (f32) {
+          float[] cols = colsF(g.colsLength());
+          Im2col.im2col(x.storage.f, x.offset + i * inImage, g, cols, 0);
+          Gemm.sgemm(false, false, outC, l, k, 1f, w.storage.f, w.offset, k, cols, 0, l,
+              accumulate ? 1f : 0f, out.storage.f, i * outImage, l);
+        } else {
+          double[] cols = colsD(g.colsLength());
+          Im2col.im2col(x.storage.d, x.offset + i * inImage, g, cols, 0);
+          Gemm.dgemm(false, false, outC, l, k, 1.0, w.storage.d, w.offset, k, cols, 0, l,
+              accumulate ? 1.0 : 0.0, out.storage.d, i * outImage, l);
+        }
+      }
+    });
+  }
+
+  /**
+   * Input gradient gx[n] = col2im(Wᵀ · g[n]) and weight gradient gw = Σn g[n] · im2col(x[n])ᵀ
+   * (recomputing the columns instead of keeping them from forward). Each task sums its images'
+   * weight gradients into a private buffer; the buffers are added together at the end.
+   */
+  private static void backward(Tensor x, Tensor w, Tensor go, ConvGeometry g, Tensor gx, Tensor gw) {
+    int n = x.shape[0];
+    int outC = w.shape[0];
+    int k = g.colRows();
+    int l = g.outPlaneSize();
+    int inImage = g.channels() * g.inPlaneSize();
+    int outImage = outC * l;
+    boolean f32 = x.dtype() == DType.FLOAT32;
+    int wSize = outC * k;
+    java.util.List<Object> partials = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    Threads.parallelFor(0, n, 1, (from, to) -> {
+      float[] pwF = gw != null && f32 ? new float[wSize] : null;
+      double[] pwD = gw != null && !f32 ? new double[wSize] : null;
+      for (int i = from; i < to; i++) {
+        if (f32) {
+          float[] cols = colsF(g.colsLength());
+          if (gw != null) {
+            Im2col.im2col(x.storage.f, x.offset + i * inImage, g, cols, 0);
+            Gemm.sgemm(false, true, outC, k, l, 1f, go.storage.f, go.offset + i * outImage, l, cols, 0, l,
+                1f, pwF, 0, k);
+          }
+          if (gx != null) {
+            Gemm.sgemm(true, false, k, l, outC, 1f, w.storage.f, w.offset, k, go.storage.f,
+                go.offset + i * outImage, l, 0f, cols, 0, l);
+            Im2col.col2im(cols, 0, g, gx.storage.f, i * inImage);
+          }
+        } else {
+          double[] cols = colsD(g.colsLength());
+          if (gw != null) {
+            Im2col.im2col(x.storage.d, x.offset + i * inImage, g, cols, 0);
+            Gemm.dgemm(false, true, outC, k, l, 1.0, go.storage.d, go.offset + i * outImage, l, cols, 0, l,
+                1.0, pwD, 0, k);
+          }
+          if (gx != null) {
+            Gemm.dgemm(true, false, k, l, outC, 1.0, w.storage.d, w.offset, k, go.storage.d,
+                go.offset + i * outImage, l, 0.0, cols, 0, l);
+            Im2col.col2im(cols, 0, g, gx.storage.d, i * inImage);
+          }
+        }
+      }
+      if (gw != null) {
+        partials.add(f32 ? pwF : pwD);
+      }
+    });
+    if (gw != null) {
+      for (Object part : partials) {
+        if (f32) {
+          float[] a = (float[]) part;
+          float[] dst = gw.storage.f;
+          for (int j = 0; j < wSize; j++) {
+            dst[j] += a[j];
+          }
+        } else {
+          double[] a = (double[]) part;
+          double[] dst = gw.storage.d;
+          for (int j = 0; j < wSize; j++) {
+            dst[j] += a[j];
+          }
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ pooling
+
+  private static Tensor batched(String op, Tensor input) {
+    if (input.dim() != 3 && input.dim() != 4) {
+      throw new IllegalArgumentException(op + ": expected 3D or 4D (batch mode) tensor for input, got shape "
+          + Shapes.str(input.shape));
+    }
+    requireFloat(op, input);
+    return input.dim() == 3 ? input.unsqueeze(0) : input;
+  }
+
+  static Tensor maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
+      boolean ceilMode) {
+    Tensor in4 = batched("maxPool2d", input);
+    int[] k = pair("maxPool2d", "kernel_size", kernel);
+    int[] s = stride == null || stride.length == 0 ? k : pair("maxPool2d", "stride", stride);
+    int[] p = pair("maxPool2d", "padding", padding);
+    int[] d = pair("maxPool2d", "dilation", dilation);
+    int n = in4.shape[0];
+    int c = in4.shape[1];
+    // Pooling kernels treat every (image, channel) plane alike: the batch is N·C planes of one channel.
+    ConvGeometry plane = ConvGeometry.maxPool2d(1, in4.shape[2], in4.shape[3], k[0], k[1], s[0], s[1], p[0],
+        p[1], d[0], d[1], ceilMode);
+    Tensor x = in4.detach().contiguous();
+    Tensor out = Tensor.empty(x.dtype(), new int[] {n, c, plane.outH(), plane.outW()});
+    int[] indices = new int[out.numel()];
+    if (x.dtype() == DType.FLOAT32) {
+      Pooling.maxPool2d(x.storage.f, x.offset, n * c, plane, out.storage.f, 0, indices, 0);
+    } else {
+      Pooling.maxPool2d(x.storage.d, x.offset, n * c, plane, out.storage.d, 0, indices, 0);
+    }
+    Tensor result = input.dim() == 3 ? out.squeeze(0) : out;
+    int[] inShape = x.shape;
+    int[] origShape = input.shape;
+    return FunctionNode.record(result, "MaxPool2DWithIndicesBackward0", new Tensor[] {input}, new Tensor[0],
+        (grad, sv) -> {
+          Tensor go = grad.contiguous();
+          Tensor gx = Tensor.empty(go.dtype(), inShape);
+          if (go.dtype() == DType.FLOAT32) {
+            Pooling.maxPool2dBackward(go.storage.f, go.offset, indices, 0, n * c, plane, gx.storage.f, 0);
+          } else {
+            Pooling.maxPool2dBackward(go.storage.d, go.offset, indices, 0, n * c, plane, gx.storage.d, 0);
+          }
+          return new Tensor[] {gx.view(origShape)};
+        });
+  }
+
+  static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
+      boolean countIncludePad) {
+    Tensor in4 = batched("avgPool2d", input);
+    int[] k = pair("avgPool2d", "kernel_size", kernel);
+    int[] s = stride == null || stride.length == 0 ? k : pair("avgPool2d", "stride", stride);
+    int[] p = pair("avgPool2d", "padding", padding);
+    int n = in4.shape[0];
+    int c = in4.shape[1];
+    ConvGeometry plane = ConvGeometry.avgPool2d(1, in4.shape[2], in4.shape[3], k[0], k[1], s[0], s[1], p[0], p[1],
+        ceilMode);
+    Tensor x = in4.detach().contiguous();
+    Tensor out = Tensor.empty(x.dtype(), new int[] {n, c, plane.outH(), plane.outW()});
+    if (x.dtype() == DType.FLOAT32) {
+      Pooling.avgPool2d(x.storage.f, x.offset, n * c, plane, countIncludePad, out.storage.f, 0);
+    } else {
+      Pooling.avgPool2d(x.storage.d, x.offset, n * c, plane, countIncludePad, out.storage.d, 0);
+    }
+    Tensor result = input.dim() == 3 ? out.squeeze(0) : out;
+    int[] inShape = x.shape;
+    int[] origShape = input.shape;
+    return FunctionNode.record(result, "AvgPool2DBackward0", new Tensor[] {input}, new Tensor[0],
+        (grad, sv) -> {
+          Tensor go = grad.contiguous();
+          Tensor gx = Tensor.empty(go.dtype(), inShape);
+          if (go.dtype() == DType.FLOAT32) {
+            Pooling.avgPool2dBackward(go.storage.f, go.offset, n * c, plane, countIncludePad, gx.storage.f, 0);
+          } else {
+            Pooling.avgPool2dBackward(go.storage.d, go.offset, n * c, plane, countIncludePad, gx.storage.d, 0);
+          }
+          return new Tensor[] {gx.view(origShape)};
+        });
+  }
+}

@@ -1,0 +1,329 @@
+package dev.ddp4j.tensor;
+
+import dev.ddp4j.tensor.autograd.GradMode;
+import java.util.Arrays;
+
+/**
+ * Reductions over all or some dims (sum, mean, var, max/min with indices) and the softmax family.
+ * Sums accumulate in double. Composite ops (mean, var, softmax, logSoftmax, logSumExp) are built
+ * from the others and need no backward of their own.
+ */
+final class Reductions {
+  private Reductions() {}
+
+  /** Sorted, unique, wrapped dims; null means all. */
+  private static boolean[] reducedMask(String op, Tensor t, int[] dims) {
+    boolean[] mask = new boolean[t.dim()];
+    if (dims == null) {
+      Arrays.fill(mask, true);
+      return mask;
+    }
+    for (int d : dims) {
+      int w = Shapes.wrapDim(op, d, t.dim());
+      if (t.dim() == 0) {
+        continue;
+      }
+      if (mask[w]) {
+        throw new IllegalArgumentException(op + ": dim " + w + " appears multiple times in the list of dims "
+            + Arrays.toString(dims));
+      }
+      mask[w] = true;
+    }
+    return mask;
+  }
+
+  private static int[] outShape(Tensor t, boolean[] mask, boolean keepdim) {
+    int[] s = new int[t.dim()];
+    int n = 0;
+    for (int i = 0; i < t.dim(); i++) {
+      if (!mask[i]) {
+        s[n++] = t.shape[i];
+      } else if (keepdim) {
+        s[n++] = 1;
+      }
+    }
+    return Arrays.copyOf(s, n);
+  }
+
+  private static int[] keptShape(Tensor t, boolean[] mask) {
+    int[] s = t.shape.clone();
+    for (int i = 0; i < s.length; i++) {
+      if (mask[i]) {
+        s[i] = 1;
+      }
+    }
+    return s;
+  }
+
+  static Tensor sum(Tensor t, int[] dims, boolean keepdim) {
+    boolean[] mask = reducedMask("sum", t, dims);
+    DType rt = t.dtype().isFloatingPoint() ? t.dtype() : DType.INT64;
+    Tensor out = sumKernel(t, mask, rt);
+    int[] keep = keptShape(t, mask);
+    int[] inShape = t.shape;
+    Tensor shaped = out.view(outShape(t, mask, keepdim));
+    return FunctionNode.record(shaped, "SumBackward1", new Tensor[] {t}, new Tensor[0],
+        (g, s) -> new Tensor[] {g.reshape(keep).expand(inShape)});
+  }
+
+  /** Sums over the masked dims into a contiguous tensor of the kept dims (flat). */
+  private static Tensor sumKernel(Tensor t, boolean[] mask, DType rt) {
+    int n = t.dim();
+    int[] kept = new int[n];
+    int[] red = new int[n];
+    int nk = 0;
+    int nr = 0;
+    for (int i = 0; i < n; i++) {
+      if (mask[i]) {
+        red[nr++] = i;
+      } else {
+        kept[nk++] = i;
+      }
+    }
+    int outer = 1;
+    for (int i = 0; i < nk; i++) {
+      outer *= t.shape[kept[i]];
+    }
+    int inner = 1;
+    for (int i = 0; i < nr; i++) {
+      inner *= t.shape[red[i]];
+    }
+    Tensor out = Tensor.empty(rt, new int[] {outer});
+    DType ct = t.dtype().computeType();
+    boolean prefix = true;
+    for (int i = 0; i < nr; i++) {
+      prefix &= red[i] == i;
+    }
+    if (prefix && t.isContiguous() && ct == DType.FLOAT32 && nr > 0 && nk > 0) {
+      // Leading dims reduced (a bias gradient): accumulate whole rows.
+      float[] x = t.storage.f;
+      double[] acc = new double[outer];
+      for (int r = 0; r < inner; r++) {
+        int base = t.offset + r * outer;
+        for (int j = 0; j < outer; j++) {
+          acc[j] += x[base + j];
+        }
+      }
+      for (int j = 0; j < outer; j++) {
+        out.storage.setDouble(j, acc[j]);
+      }
+      return out;
+    }
+    int[] perm = new int[n];
+    System.arraycopy(kept, 0, perm, 0, nk);
+    System.arraycopy(red, 0, perm, nk, nr);
+    Tensor p = Elementwise.castNoGrad(t.detach(), ct == DType.BOOL ? DType.INT64 : ct).permute(perm).contiguous();
+    Storage src = p.storage;
+    int off = p.offset;
+    if (ct == DType.FLOAT32) {
+      float[] x = src.f;
+      for (int o = 0; o < outer; o++) {
+        double s = 0;
+        int b = off + o * inner;
+        for (int i = 0; i < inner; i++) {
+          s += x[b + i];
+        }
+        out.storage.setDouble(o, s);
+      }
+    } else if (p.dtype() == DType.INT64) {
+      long[] x = src.l;
+      for (int o = 0; o < outer; o++) {
+        long s = 0;
+        int b = off + o * inner;
+        for (int i = 0; i < inner; i++) {
+          s += x[b + i];
+        }
+        out.storage.setLong(o, s);
+      }
+    } else {
+      double[] x = src.d;
+      for (int o = 0; o < outer; o++) {
+        double s = 0;
+        int b = off + o * inner;
+        for (int i = 0; i < inner; i++) {
+          s += x[b + i];
+        }
+        out.storage.setDouble(o, s);
+      }
+    }
+    return out;
+  }
+
+  static Tensor mean(Tensor t, int[] dims, boolean keepdim) {
+    if (!t.dtype().isFloatingPoint()) {
+      throw new IllegalArgumentException("mean: could not infer output dtype. Input dtype must be either a "
+          + "floating point or complex dtype. Got: " + t.dtype());
+    }
+    boolean[] mask = reducedMask("mean", t, dims);
+    long count = 1;
+    for (int i = 0; i < t.dim(); i++) {
+      if (mask[i]) {
+        count *= t.shape[i];
+      }
+    }
+    return sum(t, dims, keepdim).div((double) count);
+  }
+
+  static Tensor var(Tensor t, int[] dims, boolean unbiased, boolean keepdim) {
+    if (!t.dtype().isFloatingPoint()) {
+      throw new IllegalArgumentException("var: only supports floating-point dtypes, got " + t.dtype());
+    }
+    boolean[] mask = reducedMask("var", t, dims);
+    long count = 1;
+    for (int i = 0; i < t.dim(); i++) {
+      if (mask[i]) {
+        count *= t.shape[i];
+      }
+    }
+    Tensor centered = t.sub(mean(t, dims, true));
+    double denom = Math.max(count - (unbiased ? 1 : 0), 0);
+    return sum(centered.mul(centered), dims, keepdim).div(denom);
+  }
+
+  static Tensor maxAll(Tensor t, boolean isMax) {
+    String op = isMax ? "max" : "min";
+    if (t.numel() == 0) {
+      throw new IllegalArgumentException(op + "(): Expected reduction dim to be specified for input.numel() == 0. "
+          + "Specify the reduction dim with the 'dim' argument.");
+    }
+    ValuesIndices vi = kernelMaxMin(t.reshape(-1), 0, isMax);
+    Tensor value = vi.values.view();
+    return FunctionNode.record(value, isMax ? "MaxBackward1" : "MinBackward1", new Tensor[] {t},
+        new Tensor[] {t, value}, (g, s) -> {
+          // The gradient is shared evenly among the elements equal to the extremum.
+          Tensor hits = s[0].eq(s[1]).to(g.dtype());
+          return new Tensor[] {hits.mul(g.div(hits.sum()))};
+        });
+  }
+
+  private record ValuesIndices(Tensor values, Tensor indices) {}
+
+  static Tensor.ValuesIndices maxMin(Tensor t, int dim, boolean keepdim, boolean isMax) {
+    String op = isMax ? "max" : "min";
+    int d = Shapes.wrapDim(op, dim, t.dim());
+    if (t.dim() > 0 && t.shape[d] == 0) {
+      throw new IllegalArgumentException(op + "(): Expected reduction dim " + d + " to have non-zero size "
+          + "(shape " + Shapes.str(t.shape) + ")");
+    }
+    if (t.dim() == 0) {
+      return new Tensor.ValuesIndices(t, Torch.zeros(DType.INT64));
+    }
+    ValuesIndices vi = kernelMaxMin(t, d, isMax);
+    int[] keep = t.shape.clone();
+    keep[d] = 1;
+    boolean[] mask = new boolean[t.dim()];
+    mask[d] = true;
+    int[] shape = outShape(t, mask, keepdim);
+    Tensor values = vi.values.view(shape);
+    Tensor indices = vi.indices.view(shape);
+    int[] inShape = t.shape;
+    Tensor idxKeep = vi.indices.view(keep);
+    values = FunctionNode.record(values, isMax ? "MaxBackward0" : "MinBackward0", new Tensor[] {t},
+        new Tensor[] {idxKeep}, (g, s) -> new Tensor[] {
+            Torch.zeros(g.dtype(), inShape).scatterAdd(d, s[0], g.reshape(keep))});
+    return new Tensor.ValuesIndices(values, indices);
+  }
+
+  /** Values (dtype of t) and int64 indices along {@code d}, flat over the other dims. NaN wins. */
+  private static ValuesIndices kernelMaxMin(Tensor t, int d, boolean isMax) {
+    int n = t.dim();
+    int[] perm = new int[n];
+    for (int i = 0, k = 0; i < n; i++) {
+      if (i != d) {
+        perm[k++] = i;
+      }
+    }
+    perm[n - 1] = d;
+    DType ct = t.dtype().computeType() == DType.BOOL ? DType.INT64 : t.dtype().computeType();
+    Tensor p;
+    try (GradMode.Scope ignored = GradMode.noGrad()) {
+      p = Elementwise.castNoGrad(t.detach(), ct).permute(perm).contiguous();
+    }
+    int inner = t.shape[d];
+    int outer = inner == 0 ? 0 : p.numel() / inner;
+    Tensor values = Tensor.empty(ct, new int[] {outer});
+    Tensor indices = Tensor.empty(DType.INT64, new int[] {outer});
+    Storage src = p.storage;
+    for (int o = 0; o < outer; o++) {
+      int b = p.offset + o * inner;
+      int best = 0;
+      double bv = src.getDouble(b);
+      if (ct == DType.INT64) {
+        long blv = src.getLong(b);
+        for (int i = 1; i < inner; i++) {
+          long v = src.getLong(b + i);
+          if (isMax ? v > blv : v < blv) {
+            blv = v;
+            best = i;
+          }
+        }
+        values.storage.setLong(o, blv);
+      } else {
+        for (int i = 1; i < inner && bv == bv; i++) {
+          double v = src.getDouble(b + i);
+          if (v != v || (isMax ? v > bv : v < bv)) {
+            bv = v;
+            best = i;
+          }
+        }
+        values.storage.setDouble(o, bv);
+      }
+      indices.storage.setLong(o, best);
+    }
+    return new ValuesIndices(Elementwise.castNoGrad(values, t.dtype()), indices);
+  }
+
+  /** The max along dim with keepdim, as a constant (shift for numerically stable exponentials). */
+  private static Tensor stableShift(Tensor t, int d) {
+    try (GradMode.Scope ignored = GradMode.noGrad()) {
+      Tensor m = maxMin(t.detach(), d, true, true).values();
+      return m.maskedFill(m.abs().eq(Double.POSITIVE_INFINITY), 0);
+    }
+  }
+
+  private static void requireFloat(String op, Tensor t) {
+    if (!t.dtype().isFloatingPoint()) {
+      throw new IllegalArgumentException(op + ": expected a floating point tensor, got " + t.dtype());
+    }
+  }
+
+  static Tensor softmax(Tensor t, int dim) {
+    requireFloat("softmax", t);
+    if (t.dim() == 0) {
+      return t.sub(t).exp();
+    }
+    int d = Shapes.wrapDim("softmax", dim, t.dim());
+    Tensor e = t.sub(stableShift(t, d)).exp();
+    return e.div(e.sum(d, true));
+  }
+
+  static Tensor logSoftmax(Tensor t, int dim) {
+    requireFloat("logSoftmax", t);
+    if (t.dim() == 0) {
+      return t.sub(t);
+    }
+    int d = Shapes.wrapDim("logSoftmax", dim, t.dim());
+    Tensor shifted = t.sub(stableShift(t, d));
+    return shifted.sub(shifted.exp().sum(d, true).log());
+  }
+
+  static Tensor logSumExp(Tensor t, int[] dims, boolean keepdim) {
+    requireFloat("logSumExp", t);
+    if (t.dim() == 0) {
+      return t;
+    }
+    boolean[] mask = reducedMask("logSumExp", t, dims);
+    Tensor m;
+    try (GradMode.Scope ignored = GradMode.noGrad()) {
+      m = t.detach();
+      for (int i = 0; i < t.dim(); i++) {
+        if (mask[i]) {
+          m = maxMin(m, i, true, true).values();
+        }
+      }
+      m = m.maskedFill(m.abs().eq(Double.POSITIVE_INFINITY), 0);
+    }
+    Tensor r = t.sub(m).exp().sum(dims, true).log().add(m);
+    return keepdim ? r : r.view(outShape(t, mask, false));
+  }
+}

@@ -1,0 +1,118 @@
+package dev.ddp4j.tensor.train;
+
+import dev.ddp4j.tensor.DType;
+import dev.ddp4j.tensor.Tensor;
+import dev.ddp4j.tensor.Torch;
+import dev.ddp4j.tensor.autograd.GradMode;
+import dev.ddp4j.tensor.data.Batch;
+import dev.ddp4j.tensor.data.BatchIterator;
+import dev.ddp4j.tensor.data.DataLoader;
+import dev.ddp4j.tensor.nn.Loss;
+import dev.ddp4j.tensor.nn.Module;
+import dev.ddp4j.tensor.optim.Optimizer;
+
+/**
+ * The training loop of one process: for each batch, zero the gradients, forward, loss, backward,
+ * optimizer step; and an evaluation pass under no-grad. Classification accuracy is argmax against
+ * int64 labels, or a 0.5 threshold for a single sigmoid output against 0/1 float targets.
+ */
+public final class Trainer {
+  private final Module model;
+  private final Loss loss;
+  private final Optimizer optimizer;
+
+  /** One optimizer step's outcome, for progress reporting. */
+  public record StepInfo(int epoch, int step, int stepsInEpoch, int batchSize, double loss) {}
+
+  /** Receives every step; called on the training thread. */
+  @FunctionalInterface
+  public interface StepListener {
+    void onStep(StepInfo info);
+  }
+
+  /** Mean training loss and throughput of one epoch. */
+  public record EpochStats(int epoch, double trainLoss, long samples, int steps, double seconds) {
+    public double samplesPerSec() {
+      return samples / seconds;
+    }
+  }
+
+  /** Mean loss and accuracy over an evaluation set. */
+  public record Evaluation(double loss, double accuracy, long samples) {}
+
+  public Trainer(Module model, Loss loss, Optimizer optimizer) {
+    this.model = model;
+    this.loss = loss;
+    this.optimizer = optimizer;
+  }
+
+  /** Trains one epoch over {@code loader} (which sets its own epoch for shuffling). */
+  public EpochStats trainEpoch(DataLoader loader, int epoch, StepListener listener) {
+    model.train();
+    loader.setEpoch(epoch);
+    long t0 = System.nanoTime();
+    double lossSum = 0;
+    long samples = 0;
+    int steps = 0;
+    int total = loader.numBatches();
+    try (BatchIterator it = loader.iterator()) {
+      while (it.hasNext()) {
+        Batch b = it.next();
+        optimizer.zeroGrad();
+        Tensor out = model.forward(b.inputs());
+        Tensor l = loss.forward(out, b.targets());
+        l.backward();
+        optimizer.step();
+        double lv = l.item();
+        if (!Double.isFinite(lv)) {
+          throw new ArithmeticException("training diverged: loss is " + lv + " at epoch " + epoch + ", step "
+              + (steps + 1) + " (try a smaller learning rate)");
+        }
+        lossSum += lv;
+        steps++;
+        samples += b.size();
+        if (listener != null) {
+          listener.onStep(new StepInfo(epoch, steps, total, b.size(), lv));
+        }
+      }
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return new EpochStats(epoch, steps == 0 ? Double.NaN : lossSum / steps, samples, steps, seconds);
+  }
+
+  /** Loss (mean over samples) and accuracy of the model on {@code loader}, in eval mode, without grad. */
+  public Evaluation evaluate(DataLoader loader) {
+    model.eval();
+    double lossSum = 0;
+    long correct = 0;
+    long samples = 0;
+    try (GradMode.Scope ignored = GradMode.noGrad(); BatchIterator it = loader.iterator()) {
+      while (it.hasNext()) {
+        Batch b = it.next();
+        Tensor out = model.forward(b.inputs());
+        lossSum += loss.forward(out, b.targets()).item() * b.size();
+        correct += countCorrect(out, b.targets());
+        samples += b.size();
+      }
+    } finally {
+      model.train();
+    }
+    return new Evaluation(lossSum / samples, (double) correct / samples, samples);
+  }
+
+  /** Correct predictions in a batch: argmax for class indices, threshold 0.5 for one probability. */
+  public static long countCorrect(Tensor output, Tensor targets) {
+    if (targets.dtype() == DType.INT64) {
+      return (long) output.argmax(1).eq(targets).to(DType.INT64).sum().item();
+    }
+    Tensor predicted = output.gt(0.5).to(targets.dtype());
+    return (long) predicted.eq(targets).to(DType.INT64).sum().item();
+  }
+
+  /** The XOR truth table as inputs [4, 2] and float targets [4, 1]. */
+  public static Tensor[] xorData() {
+    Tensor x = Torch.fromArray(new float[] {0, 0, 0, 1, 1, 0, 1, 1}, 4, 2);
+    Tensor y = Torch.fromArray(new float[] {0, 1, 1, 0}, 4, 1);
+    return new Tensor[] {x, y};
+  }
+}
