@@ -8,6 +8,8 @@ of 8, then the tensors' little-endian row-major bytes.
   safetensors_io.py write OUT.safetensors   writes a few tensors of every dtype; prints them as JSON
   safetensors_io.py read IN.safetensors     prints the metadata and tensors of a file as JSON
 
+Other scripts import it for save_file(path, tensors, metadata) and load_file(path).
+
 Tensors are printed as {"dtype", "shape", "bits"}, where bits are the elements' raw bit patterns as
 unsigned integers (I64: its signed values, BOOL: 0 or 1), so that comparisons are exact.
 """
@@ -44,22 +46,11 @@ def describe(t):
     return {"dtype": CODES[t.dtype], "shape": list(t.shape), "bits": bits(t)}
 
 
-def write(path):
-    nan, inf = float("nan"), float("inf")
-    tensors = {
-        "weight": torch.tensor([[1.5, -0.0, inf], [nan, 1e-40, 3.4e38]], dtype=torch.float32),
-        "bias": torch.tensor([0.1, -2.5, 1e300], dtype=torch.float64),
-        "step": torch.tensor(2**40 + 7, dtype=torch.int64),
-        "ids": torch.tensor([-1, 2**62, -(2**63), 0], dtype=torch.int64),
-        "bf16": torch.tensor([1.0, -3.140625, 65280.0, -inf], dtype=torch.bfloat16),
-        "f16": torch.tensor([[0.5, -65504.0], [6e-8, inf]], dtype=torch.float16),
-        "mask": torch.tensor([True, False, True], dtype=torch.bool),
-        "empty": torch.zeros((0, 3), dtype=torch.float32),
-    }
-    metadata = {"format": "pt", "producer": "safetensors_io.py"}
+def save_file(path, tensors, metadata=None):
+    """Writes the named tensors (and a dict of string metadata) to path; returns the names in file order."""
     # The reference implementation lays tensors out by descending alignment, then by name.
     names = sorted(tensors, key=lambda n: (-tensors[n].element_size(), n))
-    header = {"__metadata__": metadata}
+    header = {"__metadata__": metadata} if metadata else {}
     data = bytearray()
     for name in names:
         t = tensors[name]
@@ -73,10 +64,28 @@ def write(path):
     head += b" " * (-(8 + len(head)) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(head)) + head + data)
+    return names
+
+
+def write(path):
+    nan, inf = float("nan"), float("inf")
+    tensors = {
+        "weight": torch.tensor([[1.5, -0.0, inf], [nan, 1e-40, 3.4e38]], dtype=torch.float32),
+        "bias": torch.tensor([0.1, -2.5, 1e300], dtype=torch.float64),
+        "step": torch.tensor(2**40 + 7, dtype=torch.int64),
+        "ids": torch.tensor([-1, 2**62, -(2**63), 0], dtype=torch.int64),
+        "bf16": torch.tensor([1.0, -3.140625, 65280.0, -inf], dtype=torch.bfloat16),
+        "f16": torch.tensor([[0.5, -65504.0], [6e-8, inf]], dtype=torch.float16),
+        "mask": torch.tensor([True, False, True], dtype=torch.bool),
+        "empty": torch.zeros((0, 3), dtype=torch.float32),
+    }
+    metadata = {"format": "pt", "producer": "safetensors_io.py"}
+    names = save_file(path, tensors, metadata)
     print(json.dumps({"metadata": metadata, "tensors": {n: describe(tensors[n]) for n in names}}, indent=1))
 
 
-def read(path):
+def load_file(path):
+    """The (metadata, {name: tensor}) of the file at path, tensors in header order, after checking the layout."""
     with open(path, "rb") as f:
         blob = f.read()
     (n,) = struct.unpack("<Q", blob[:8])
@@ -98,8 +107,13 @@ def read(path):
             t = torch.empty(info["shape"], dtype=dtype)
         else:
             t = torch.frombuffer(bytearray(data[begin:end]), dtype=dtype).reshape(info["shape"])
-        tensors[name] = describe(t)
-    print(json.dumps({"metadata": metadata, "tensors": tensors}, indent=1))
+        tensors[name] = t
+    return metadata, tensors
+
+
+def read(path):
+    metadata, tensors = load_file(path)
+    print(json.dumps({"metadata": metadata, "tensors": {n: describe(t) for n, t in tensors.items()}}, indent=1))
 
 
 if __name__ == "__main__":

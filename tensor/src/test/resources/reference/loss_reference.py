@@ -53,3 +53,11 @@ for red in ["mean", "sum"]:
 run("nll none (upstream [2, -1, 0.5])", lambda x, t: F.nll_loss(x, t, reduction="none"), nll_x, nll_t,
     torch.tensor([2.0, -1.0, 0.5]))
 run("nll 1-D input, 0-dim target", lambda x, t: F.nll_loss(x, t), nll_x[1], torch.tensor(2))
+
+# Target gradients (LossTest.bceTargetGradientsMatchTorch).
+t = torch.tensor([0.0, 1.0, 0.3], requires_grad=True)
+F.binary_cross_entropy(torch.tensor([0.2, 0.9, 0.5]), t, reduction="sum").backward()
+print("bce target grad", ["%.9g" % v for v in t.grad.tolist()])
+t = torch.tensor([0.0, 1.0, 0.3], requires_grad=True)
+F.binary_cross_entropy_with_logits(torch.tensor([-2.0, 0.0, 3.0]), t, reduction="sum").backward()
+print("bce_with_logits target grad", ["%.9g" % v for v in t.grad.tolist()])

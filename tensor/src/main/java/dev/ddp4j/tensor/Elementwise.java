@@ -16,7 +16,9 @@ final class Elementwise {
   /** A 0-dim tensor for a Java scalar, typed so that it does not promote {@code like} (PyTorch's rule). */
   static Tensor scalarLike(double value, Tensor like) {
     DType dt;
-    if (like.dtype().isFloatingPoint()) {
+    if (like.dtype().isHalf()) {
+      dt = DType.FLOAT32;  // the scalar keeps float32 precision; the result stays 16-bit (category rule)
+    } else if (like.dtype().isFloatingPoint()) {
       dt = like.dtype();
     } else if (value == Math.rint(value) && !Double.isInfinite(value)) {
       dt = like.dtype() == DType.BOOL && (value == 0 || value == 1) ? DType.BOOL : DType.INT64;
@@ -175,10 +177,30 @@ final class Elementwise {
         case SIGN -> Torch.zerosLike(g);
         case SIGMOID -> g.mul(y.mul(y.rsub(1.0)));
         case TANH -> g.mul(y.mul(y).rsub(1.0));
-        case RELU -> g.mul(y.gt(0));
+        case RELU -> reluBackward(g, y);
       };
       return new Tensor[] {gx};
     });
+  }
+
+  /** {@code g} where {@code y > 0}, else 0: one pass for the common float32 case. */
+  static Tensor reluBackward(Tensor g, Tensor y) {
+    if (g.dtype() == DType.FLOAT32 && y.dtype() == DType.FLOAT32 && g.isContiguous() && y.isContiguous()
+        && Shapes.same(g.shape, y.shape)) {
+      Tensor out = Tensor.empty(DType.FLOAT32, g.shape);
+      float[] o = out.storage.f;
+      float[] gv = g.storage.f;
+      float[] yv = y.storage.f;
+      int go = g.offset;
+      int yo = y.offset;
+      Threads.parallelFor(0, o.length, PARALLEL_GRAIN_ELEMENTS, (from, to) -> {
+        for (int i = from; i < to; i++) {
+          o[i] = yv[yo + i] > 0f ? gv[go + i] : 0f;
+        }
+      });
+      return out;
+    }
+    return g.mul(y.gt(0));
   }
 
   static Tensor clamp(Tensor a, double min, double max) {
@@ -251,6 +273,13 @@ final class Elementwise {
 
   static Tensor inPlace(String name, Tensor self, BinaryOp op, Tensor other, double alpha) {
     checkInPlace(name, self);
+    for (int i = 0; i < self.dim(); i++) {
+      if (self.stride[i] == 0 && self.shape[i] > 1) {
+        throw new IllegalArgumentException(name + ": unsupported operation: more than one element of the "
+            + "written-to tensor refers to a single memory location (shape " + Shapes.str(self.shape)
+            + ", stride " + Shapes.str(self.stride) + "); clone() the tensor before writing to it");
+      }
+    }
     int[] shape = Shapes.broadcast(name, self.shape, other.shape);
     if (!Shapes.same(shape, self.shape)) {
       throw new IllegalArgumentException(name + ": output with shape " + Shapes.str(self.shape)
@@ -322,6 +351,31 @@ final class Elementwise {
       }
       StridedIter.forEachRow(shape, strides, base,
           (off, in, len) -> f32Row(op, al, o, off[0], in[0], x, off[1], in[1], y, off[2], in[2], len));
+    } else if (ct == DType.FLOAT32 && out.dtype() == DType.BOOL && op.isComparison()) {
+      byte[] o = out.storage.b;
+      float[] x = a.storage.f;
+      float[] y = b.storage.f;
+      StridedIter.forEachRow(shape, strides, base, (off, in, len) -> {
+        int oo = off[0];
+        int xo = off[1];
+        int yo = off[2];
+        int os = in[0];
+        int xs = in[1];
+        int ys = in[2];
+        for (int i = 0; i < len; i++) {
+          float u = x[xo + i * xs];
+          float v = y[yo + i * ys];
+          boolean r = switch (op) {
+            case GT -> u > v;
+            case LT -> u < v;
+            case GE -> u >= v;
+            case LE -> u <= v;
+            case EQ -> u == v;
+            default -> u != v;
+          };
+          o[oo + i * os] = (byte) (r ? 1 : 0);
+        }
+      });
     } else if (ct == DType.INT64 && (out.dtype() == DType.INT64 || out.dtype() == DType.BOOL)) {
       long al = (long) alpha;
       Storage os = out.storage;
@@ -430,10 +484,14 @@ final class Elementwise {
         int oo = off[0];
         int xo = off[1];
         int xs = in[1];
-        if (op == UnaryOp.RELU) {
+        if (op == UnaryOp.RELU && xs == 1) {
+          // Math.max keeps NaN, as PyTorch's relu does, and vectorises.
           for (int i = 0; i < len; i++) {
-            float v = x[xo + i * xs];
-            o[oo + i] = v > 0 || v != v ? v : 0f;
+            o[oo + i] = Math.max(x[xo + i], 0f);
+          }
+        } else if (op == UnaryOp.RELU) {
+          for (int i = 0; i < len; i++) {
+            o[oo + i] = Math.max(x[xo + i * xs], 0f);
           }
         } else if (op == UnaryOp.NEG) {
           for (int i = 0; i < len; i++) {
@@ -508,6 +566,14 @@ final class Elementwise {
     } else if (ds.dtype() == DType.INT64 && ss.dtype() == DType.INT64) {
       long[] o = ds.l;
       long[] x = ss.l;
+      StridedIter.forEachRow(src.shape, strides, base, (off, in, len) -> {
+        for (int i = 0; i < len; i++) {
+          o[off[0] + i * in[0]] = x[off[1] + i * in[1]];
+        }
+      });
+    } else if (ds.dtype() == DType.FLOAT32 && ss.dtype() == DType.BOOL) {
+      float[] o = ds.f;
+      byte[] x = ss.b;
       StridedIter.forEachRow(src.shape, strides, base, (off, in, len) -> {
         for (int i = 0; i < len; i++) {
           o[off[0] + i * in[0]] = x[off[1] + i * in[1]];

@@ -27,6 +27,15 @@ final class Indexing {
     return (int) ix;
   }
 
+  /** Copies one element between storages of the same dtype; int64 goes through long (exact beyond 2^53). */
+  private static void copyElement(Storage from, int fromPos, Storage to, int toPos) {
+    if (to.dtype() == DType.INT64) {
+      to.setLong(toPos, from.getLong(fromPos));
+    } else {
+      to.setDouble(toPos, from.getDouble(fromPos));
+    }
+  }
+
   static Tensor indexSelect(Tensor self, int dim, Tensor index) {
     requireIndex("indexSelect", index);
     if (index.dim() > 1) {
@@ -120,7 +129,7 @@ final class Indexing {
 
       @Override
       public void visit(int indexPos, int targetPos) {
-        out.storage.setDouble(k++, self.storage.getDouble(targetPos));
+        copyElement(self.storage, targetPos, out.storage, k++);
       }
     });
     assert outStride.length == index.dim();
@@ -153,7 +162,11 @@ final class Indexing {
         for (int k = 0; k < coord.length; k++) {
           sp += coord[k] * srcC.stride[k];
         }
-        out.storage.setDouble(targetPos, out.storage.getDouble(targetPos) + srcC.storage.getDouble(sp));
+        if (out.dtype() == DType.INT64) {
+          out.storage.setLong(targetPos, out.storage.getLong(targetPos) + srcC.storage.getLong(sp));
+        } else {
+          out.storage.setDouble(targetPos, out.storage.getDouble(targetPos) + srcC.storage.getDouble(sp));
+        }
         for (int k = coord.length - 1; k >= 0; k--) {
           if (++coord[k] < index.shape[k]) {
             break;
@@ -246,7 +259,7 @@ final class Indexing {
     Tensor out = Tensor.empty(self.dtype(), new int[] {count});
     for (int i = 0, k = 0; i < m.numel(); i++) {
       if (mb[m.offset + i] != 0) {
-        out.storage.setDouble(k++, x.storage.getDouble(x.offset + i));
+        copyElement(x.storage, x.offset + i, out.storage, k++);
       }
     }
     int[] inShape = self.shape;

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "ddp4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Data-parallel deep-learning training on the JVM.",
-    subcommands = {BenchCommand.class})
+    subcommands = {TrainCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
   @Spec

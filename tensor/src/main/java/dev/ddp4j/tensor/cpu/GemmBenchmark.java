@@ -24,8 +24,12 @@ public final class GemmBenchmark {
   public static final int[] DEFAULT_THREADS = {1, 2};
   /** Measured time per case, in seconds. */
   static final double TARGET_SECONDS_PER_CASE = 1.2;
-  /** Warm-up time per case (JIT, caches, page faults), in seconds. */
+  /** Least warm-up per case (JIT, caches, page faults), in seconds. */
   static final double WARMUP_SECONDS = 0.3;
+  /** Most warm-up per case, in seconds: warm-up also waits for three consecutive similar times. */
+  static final double MAX_WARMUP_SECONDS = 3.0;
+  /** Warm-up is over when the last three times differ by at most this factor. */
+  static final double STABLE_RATIO = 1.15;
   /** Fewest measured repeats per case. */
   static final int MIN_REPS = 3;
   /** Most measured repeats per case. */
@@ -82,6 +86,7 @@ public final class GemmBenchmark {
       for (Gemm.Kernel kernel : kernels) {
         out.printf("# %-7s %s%n", kernel.id(), kernel.description());
       }
+      out.printf("# selected by ddp4j: %s%n", selectedId());
       out.printf("# float32 C = A·B, square n×n; median and best over repeats of ~%.1f s; GFLOP/s = 2n³/t%n",
           TARGET_SECONDS_PER_CASE);
       out.printf("%-8s %7s %6s %16s %14s %6s%n", "kernel", "threads", "n", "median GFLOP/s", "best GFLOP/s", "reps");
@@ -116,13 +121,27 @@ public final class GemmBenchmark {
   }
 
   private static Row measure(Gemm.Kernel kernel, int threads, int n, float[] a, float[] b, float[] c) {
-    long warmupEnd = System.nanoTime() + (long) (WARMUP_SECONDS * 1e9);
-    double last;
-    int warmups = 0;
-    do {
-      last = timeOnce(kernel, n, a, b, c);
-      warmups++;
-    } while (warmups < 2 || System.nanoTime() < warmupEnd);
+    // Warm up until the times settle: C2 compiles the Vector API kernels during the first calls,
+    // and until then they run tens of times slower.
+    long start = System.nanoTime();
+    double[] recent = new double[3];
+    int calls = 0;
+    while (true) {
+      recent[calls % 3] = timeOnce(kernel, n, a, b, c);
+      calls++;
+      double elapsed = (System.nanoTime() - start) / 1e9;
+      if (elapsed >= MAX_WARMUP_SECONDS) {
+        break;
+      }
+      if (elapsed >= WARMUP_SECONDS && calls >= 3) {
+        double lo = Math.min(recent[0], Math.min(recent[1], recent[2]));
+        double hi = Math.max(recent[0], Math.max(recent[1], recent[2]));
+        if (hi <= STABLE_RATIO * lo) {
+          break;
+        }
+      }
+    }
+    double last = recent[(calls - 1) % 3];
     int reps = (int) Math.max(MIN_REPS, Math.min(MAX_REPS, Math.ceil(TARGET_SECONDS_PER_CASE / last)));
     double[] seconds = new double[reps];
     for (int i = 0; i < reps; i++) {
@@ -132,6 +151,14 @@ public final class GemmBenchmark {
     double median = reps % 2 == 1 ? seconds[reps / 2] : (seconds[reps / 2 - 1] + seconds[reps / 2]) / 2;
     double flops = 2.0 * n * n * n;
     return new Row(kernel.id(), threads, n, reps, flops / median / 1e9, flops / seconds[0] / 1e9);
+  }
+
+  private static String selectedId() {
+    try {
+      return Gemm.selectedKernel().id();
+    } catch (IllegalStateException e) {
+      return "none (" + e.getMessage() + ")";
+    }
   }
 
   private static double timeOnce(Gemm.Kernel kernel, int n, float[] a, float[] b, float[] c) {

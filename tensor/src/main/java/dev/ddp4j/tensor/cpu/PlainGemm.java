@@ -3,22 +3,36 @@ package dev.ddp4j.tensor.cpu;
 /**
  * GEMM in plain Java loops, for JVMs started without {@code jdk.incubator.vector}: correct and
  * cache-blocked, several times slower than {@link VectorSgemm}. op(B) is packed block by block
- * into a row-major buffer, then each row of C is updated with axpy loops over it, which C2
- * auto-vectorises.
+ * into rows, then each row of C accumulates axpy loops over them, which C2 auto-vectorises.
  */
 final class PlainGemm {
 
   /** Depth of a packed block of op(B), in elements. */
   static final int KC = 256;
-  /** Columns of a packed block of op(B): KC·NC floats stay within a 1 MiB L2. */
+  /** Columns of a packed block of op(B): KC·NC floats (1 MiB) stream from L2 once per row of C. */
   static final int NC = 1024;
   /** Rows per thread band are whole multiples of this. */
   private static final int ROW_UNIT = 8;
   /** Columns per thread band are whole multiples of this. */
   private static final int COL_UNIT = 64;
 
-  private static final ThreadLocal<float[]> FLOAT_BUFFER = ThreadLocal.withInitial(() -> new float[0]);
-  private static final ThreadLocal<double[]> DOUBLE_BUFFER = ThreadLocal.withInitial(() -> new double[0]);
+  private static final ThreadLocal<FloatScratch> FLOAT_SCRATCH = ThreadLocal.withInitial(FloatScratch::new);
+  private static final ThreadLocal<DoubleScratch> DOUBLE_SCRATCH = ThreadLocal.withInitial(DoubleScratch::new);
+
+  /**
+   * Per-thread buffers: op(B) rows as separate arrays and one accumulator row. C2 vectorises
+   * {@code acc[j] += a * row[j]} only when both arrays are indexed alike from 0 (it cannot rule out
+   * aliasing between two arrays at different offsets), hence rows of their own.
+   */
+  private static final class FloatScratch {
+    final float[][] rows = new float[KC][];
+    float[] acc = new float[0];
+  }
+
+  private static final class DoubleScratch {
+    final double[][] rows = new double[KC][];
+    double[] acc = new double[0];
+  }
 
   private PlainGemm() {}
 
@@ -27,29 +41,42 @@ final class PlainGemm {
       float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c, int cOff, int ldc) {
     GemmSupport.forEachBand(m, n, k, ROW_UNIT, COL_UNIT, (r0, r1, c0, c1) -> {
       GemmSupport.scale(beta, c, cOff, ldc, r0, r1, c0, c1);
-      int need = Math.min(KC, k) * Math.min(NC, c1 - c0);
-      float[] pb = FLOAT_BUFFER.get();
-      if (pb.length < need) {
-        pb = new float[need];
-        FLOAT_BUFFER.set(pb);
+      FloatScratch scratch = FLOAT_SCRATCH.get();
+      int width = Math.min(NC, c1 - c0);
+      if (scratch.acc.length < width) {
+        scratch.acc = new float[width];
+        for (int p = 0; p < KC; p++) {
+          scratch.rows[p] = new float[width];
+        }
       }
+      float[][] rows = scratch.rows;
+      float[] acc = scratch.acc;
       for (int jc = c0; jc < c1; jc += NC) {
         int nc = Math.min(NC, c1 - jc);
         for (int pc = 0; pc < k; pc += KC) {
           int kc = Math.min(KC, k - pc);
           for (int p = 0; p < kc; p++) {
-            for (int j = 0; j < nc; j++) {
-              pb[p * nc + j] = transB ? b[bOff + (jc + j) * ldb + pc + p] : b[bOff + (pc + p) * ldb + jc + j];
+            float[] row = rows[p];
+            if (transB) {
+              for (int j = 0; j < nc; j++) {
+                row[j] = b[bOff + (jc + j) * ldb + pc + p];
+              }
+            } else {
+              System.arraycopy(b, bOff + (pc + p) * ldb + jc, row, 0, nc);
             }
           }
           for (int i = r0; i < r1; i++) {
-            int cRow = cOff + i * ldc + jc;
+            java.util.Arrays.fill(acc, 0, nc, 0f);
             for (int p = 0; p < kc; p++) {
               float aip = alpha * (transA ? a[aOff + (pc + p) * lda + i] : a[aOff + i * lda + pc + p]);
-              int bRow = p * nc;
+              float[] row = rows[p];
               for (int j = 0; j < nc; j++) {
-                c[cRow + j] += aip * pb[bRow + j];
+                acc[j] += aip * row[j];
               }
+            }
+            int cRow = cOff + i * ldc + jc;
+            for (int j = 0; j < nc; j++) {
+              c[cRow + j] += acc[j];
             }
           }
         }
@@ -62,29 +89,42 @@ final class PlainGemm {
       double[] a, int aOff, int lda, double[] b, int bOff, int ldb, double beta, double[] c, int cOff, int ldc) {
     GemmSupport.forEachBand(m, n, k, ROW_UNIT, COL_UNIT, (r0, r1, c0, c1) -> {
       GemmSupport.scale(beta, c, cOff, ldc, r0, r1, c0, c1);
-      int need = Math.min(KC, k) * Math.min(NC, c1 - c0);
-      double[] pb = DOUBLE_BUFFER.get();
-      if (pb.length < need) {
-        pb = new double[need];
-        DOUBLE_BUFFER.set(pb);
+      DoubleScratch scratch = DOUBLE_SCRATCH.get();
+      int width = Math.min(NC, c1 - c0);
+      if (scratch.acc.length < width) {
+        scratch.acc = new double[width];
+        for (int p = 0; p < KC; p++) {
+          scratch.rows[p] = new double[width];
+        }
       }
+      double[][] rows = scratch.rows;
+      double[] acc = scratch.acc;
       for (int jc = c0; jc < c1; jc += NC) {
         int nc = Math.min(NC, c1 - jc);
         for (int pc = 0; pc < k; pc += KC) {
           int kc = Math.min(KC, k - pc);
           for (int p = 0; p < kc; p++) {
-            for (int j = 0; j < nc; j++) {
-              pb[p * nc + j] = transB ? b[bOff + (jc + j) * ldb + pc + p] : b[bOff + (pc + p) * ldb + jc + j];
+            double[] row = rows[p];
+            if (transB) {
+              for (int j = 0; j < nc; j++) {
+                row[j] = b[bOff + (jc + j) * ldb + pc + p];
+              }
+            } else {
+              System.arraycopy(b, bOff + (pc + p) * ldb + jc, row, 0, nc);
             }
           }
           for (int i = r0; i < r1; i++) {
-            int cRow = cOff + i * ldc + jc;
+            java.util.Arrays.fill(acc, 0, nc, 0d);
             for (int p = 0; p < kc; p++) {
               double aip = alpha * (transA ? a[aOff + (pc + p) * lda + i] : a[aOff + i * lda + pc + p]);
-              int bRow = p * nc;
+              double[] row = rows[p];
               for (int j = 0; j < nc; j++) {
-                c[cRow + j] += aip * pb[bRow + j];
+                acc[j] += aip * row[j];
               }
+            }
+            int cRow = cOff + i * ldc + jc;
+            for (int j = 0; j < nc; j++) {
+              c[cRow + j] += acc[j];
             }
           }
         }

@@ -4,6 +4,7 @@ import dev.ddp4j.tensor.DType;
 import dev.ddp4j.tensor.Generator;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
+import dev.ddp4j.tensor.autograd.GradMode;
 
 /** Functional forms of the layers and losses (PyTorch's {@code torch.nn.functional}). */
 public final class F {
@@ -110,19 +111,40 @@ public final class F {
     return reduce(d.mul(d), r);
   }
 
-  /** Binary cross-entropy of probabilities; logs are clamped at -100 as PyTorch does. */
+  /** PyTorch's floor on x·(1 - x) in the gradient of the binary cross-entropy. */
+  private static final double BCE_GRAD_EPS = 1e-12;
+
+  /**
+   * Binary cross-entropy of probabilities; logs are clamped at -100 as PyTorch does, and the input
+   * gradient is PyTorch's {@code (x - t) / max(x·(1 - x), 1e-12)}: finite at x = 0 and x = 1, where
+   * differentiating the clamped logs would give 0·∞ = NaN.
+   */
   public static Tensor bceLoss(Tensor input, Tensor target, Reduction r) {
     sameShape("bceLoss", input, target);
-    Tensor logP = input.log().clampMin(-100);
-    Tensor log1mP = input.rsub(1.0).log().clampMin(-100);
-    return reduce(target.mul(logP).add(target.rsub(1.0).mul(log1mP)).neg(), r);
+    Tensor x = input.detach();
+    Tensor logP = x.log().clampMin(-100);
+    Tensor log1mP = x.rsub(1.0).log().clampMin(-100);
+    Tensor perElement = target.mul(logP).add(target.rsub(1.0).mul(log1mP)).neg();
+    if (input.requiresGrad() && GradMode.isEnabled()) {
+      // The input gradient enters through input·c - (input·c), a term worth exactly zero whose
+      // recorded first half has derivative c.
+      Tensor c = x.sub(target.detach()).div(x.mul(x.rsub(1.0)).clampMin(BCE_GRAD_EPS));
+      Tensor inputTimesC = input.mul(c);
+      perElement = perElement.add(inputTimesC.sub(inputTimesC.detach()));
+    }
+    return reduce(perElement, r);
   }
 
-  /** Binary cross-entropy on logits, stable for any magnitude: max(x,0) - x·t + log(1 + e^-|x|). */
+  /**
+   * Binary cross-entropy on logits, stable for any magnitude: {@code (1 - t)·x + log(e^0 + e^-x)}
+   * with a max-shifted log-sum-exp, whose gradient is {@code sigmoid(x) - t} everywhere (a form
+   * with max(x, 0) and |x| would get the kink at x = 0 wrong).
+   */
   public static Tensor bceWithLogits(Tensor input, Tensor target, Reduction r) {
     sameShape("bceWithLogits", input, target);
-    Tensor softplus = input.abs().neg().exp().add(1.0).log();
-    return reduce(input.clampMin(0).sub(input.mul(target)).add(softplus), r);
+    Tensor softplusOfMinusX = Torch.stack(java.util.List.of(Torch.zerosLike(input), input.neg()), -1)
+        .logSumExp(-1, false);
+    return reduce(target.rsub(1.0).mul(input).add(softplusOfMinusX), r);
   }
 
   /** Negative log-likelihood of int64 class indices given log-probabilities [N, C] (or [C]). */

@@ -31,6 +31,9 @@ public class Adam extends Optimizer {
     if (eps < 0) {
       throw new IllegalArgumentException(getClass().getSimpleName() + ": Invalid epsilon value: " + eps);
     }
+    if (weightDecay < 0) {
+      throw new IllegalArgumentException(getClass().getSimpleName() + ": Invalid weight_decay value: " + weightDecay);
+    }
     this.beta1 = beta1;
     this.beta2 = beta2;
     this.eps = eps;

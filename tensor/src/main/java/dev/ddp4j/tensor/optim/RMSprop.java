@@ -29,6 +29,12 @@ public final class RMSprop extends Optimizer {
     if (eps < 0) {
       throw new IllegalArgumentException("RMSprop: Invalid epsilon value: " + eps);
     }
+    if (momentum < 0) {
+      throw new IllegalArgumentException("RMSprop: Invalid momentum value: " + momentum);
+    }
+    if (weightDecay < 0) {
+      throw new IllegalArgumentException("RMSprop: Invalid weight_decay value: " + weightDecay);
+    }
     this.alpha = alpha;
     this.eps = eps;
     this.weightDecay = weightDecay;

@@ -171,10 +171,11 @@ class OptimizerTest {
     assertEquals(1.0, sd.get("state.0.step").item());
     assertEquals(DType.FLOAT64, sd.get("param_groups.0.lr").dtype());
     assertEquals(0.99, sd.get("param_groups.0.beta2").item());
-    // exp_avg after one step is (1 - beta1) * g.
-    assertClose(new float[] {0.02f, -0.04f, 0.06f, 0.08f}, sd.get("state.0.exp_avg").toFloatArray(), "exp_avg");
+    // exp_avg after one step is (1 - beta1) * (g + weight_decay * p).
+    float[] expAvg = {0.04f, -0.08f, 0.12f, 0.09f};
+    assertClose(expAvg, sd.get("state.0.exp_avg").toFloatArray(), "exp_avg");
     sd.get("state.0.exp_avg").fill_(100);
-    assertClose(opt.stateDict().get("state.0.exp_avg").toFloatArray(), new float[] {0.02f, -0.04f, 0.06f, 0.08f},
+    assertClose(expAvg, opt.stateDict().get("state.0.exp_avg").toFloatArray(),
         "the optimizer's own state after editing the returned copy");
   }
 
