@@ -35,8 +35,8 @@ import java.nio.file.Path;
  *         return self.fc3(x)
  * }</pre>
  *
- * <p>trained as in {@link FashionMnistMlp}. {@code Models.leNet()} builds the same network as a
- * {@code Sequential}. Run: {@code FashionMnistCnn [--epochs 5] [--limit N] [--batch-size 64]
+ * <p>It trains as {@link FashionMnistMlp} does. {@code Models.leNet()} builds the same network as
+ * a {@code Sequential}. Run: {@code FashionMnistCnn [--epochs 5] [--limit N] [--batch-size 64]
  * [--lr 0.01] [--data /usr/share/datasets/fashion-mnist]}.
  */
 public final class FashionMnistCnn {
