@@ -32,7 +32,20 @@ public final class Main implements Runnable {
 
   /** The whole command tree, ready to execute. */
   public static CommandLine commandLine() {
-    return new CommandLine(new Main());
+    return new CommandLine(new Main()).setExecutionExceptionHandler(Main::reportFailure);
+  }
+
+  /**
+   * A command that fails with a user-facing error (bad data file, bad argument value, diverged
+   * training) prints one line naming the problem and exits 1; the stack trace only with
+   * {@code -Dddp4j.stacktrace=true}.
+   */
+  private static int reportFailure(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+    cmd.getErr().println("ddp4j " + cmd.getCommandName() + ": error: " + e.getMessage());
+    if (Boolean.getBoolean("ddp4j.stacktrace")) {
+      e.printStackTrace(cmd.getErr());
+    }
+    return 1;
   }
 
   @Override

@@ -42,6 +42,9 @@ import picocli.CommandLine.Option;
     description = "Train a model on Fashion-MNIST (or XOR) in this process.")
 public final class TrainCommand implements Callable<Integer> {
 
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
+
   /** Models and the defaults that make each converge. */
   enum ModelKind {
     MLP(3, 0.01), CNN(1, 0.05), XOR(2000, 0.5), LOGREG(3, 0.01);
@@ -113,11 +116,11 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintStream out = System.out;
     if (!device.equals("cpu")) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--device " + device + " is not available: this build has only the CPU backend");
     }
     if (batchSize <= 0) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--batch-size must be positive, got " + batchSize);
     }
     if (threads != null) {

@@ -1,0 +1,109 @@
+package dev.ddp4j.supervisor.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ddp4j.tensor.Tensor;
+import dev.ddp4j.tensor.io.SafeTensors;
+import dev.ddp4j.tensor.models.Models;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class TrainCommandTest {
+  private static final Path FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
+
+  @TempDir
+  Path dir;
+
+  private record Run(int exitCode, String out, String err) {}
+
+  private static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cmd = Main.commandLine();
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    int code = cmd.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  private static List<JsonNode> jsonLines(Path file) throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      lines.add(json.readTree(line));
+    }
+    return lines;
+  }
+
+  @Test
+  void xorTrainsToFullAccuracyAndWritesMetricsLines() throws Exception {
+    Path metrics = dir.resolve("xor.jsonl");
+    Run r = run("train", "--model", "xor", "--epochs", "600", "--metrics", metrics.toString(), "--no-progress");
+    assertEquals(0, r.exitCode(), r.err());
+    List<JsonNode> lines = jsonLines(metrics);
+    JsonNode last = lines.get(lines.size() - 1);
+    assertEquals("done", last.get("event").asText());
+    assertEquals(1.0, last.get("test_accuracy").asDouble());
+    JsonNode epoch = lines.get(lines.size() - 2);
+    assertEquals("epoch", epoch.get("event").asText());
+    assertEquals(600, epoch.get("epoch").asInt());
+    assertEquals(1, epoch.get("world_size").asInt());
+    for (String key : List.of("train_loss", "test_loss", "test_accuracy", "samples_per_sec", "epoch_seconds")) {
+      assertTrue(epoch.get(key).isNumber(), key + " missing in " + epoch);
+    }
+  }
+
+  @Test
+  void mlpOnASliceOfFashionMnistSavesWeightsTheModelLoads() throws Exception {
+    assumeTrue(Files.isDirectory(FASHION_MNIST), "Fashion-MNIST is not installed at " + FASHION_MNIST
+        + " (apt-get install dataset-fashion-mnist)");
+    Path metrics = dir.resolve("mlp.jsonl");
+    Path weights = dir.resolve("mlp.safetensors");
+    Run r = run("train", "--epochs", "2", "--train-limit", "2000", "--test-limit", "500", "--threads", "1",
+        "--metrics", metrics.toString(), "--save", weights.toString(), "--no-progress");
+    assertEquals(0, r.exitCode(), r.err());
+    List<JsonNode> lines = jsonLines(metrics);
+    assertEquals(3, lines.size());
+    assertEquals(1, lines.get(0).get("epoch").asInt());
+    assertEquals(2, lines.get(1).get("epoch").asInt());
+    assertTrue(lines.get(1).get("test_accuracy").asDouble() > 0.5, lines.get(1).toString());
+    assertTrue(lines.get(1).get("train_loss").asDouble() < lines.get(0).get("train_loss").asDouble());
+    Map<String, Tensor> state = SafeTensors.load(weights);
+    Models.mlp().loadStateDict(state, true);
+    assertEquals("mlp", SafeTensors.metadata(weights).get("ddp4j.model"));
+  }
+
+  @Test
+  void badOptionValuesAreUsageErrors() {
+    Run r = run("train", "--model", "resnet");
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("expected mlp, cnn, xor or logreg, got 'resnet'"), r.err());
+    r = run("train", "--optimizer", "lbfgs");
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("expected sgd, rmsprop or adam, got 'lbfgs'"), r.err());
+    r = run("train", "--device", "cuda");
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("--device cuda is not available"), r.err());
+  }
+
+  @Test
+  void missingDataIsOneClearErrorLine() {
+    Run r = run("train", "--data-dir", dir.resolve("nowhere").toString(), "--no-progress");
+    assertEquals(1, r.exitCode());
+    assertTrue(r.err().startsWith("ddp4j train: error: "), r.err());
+    assertTrue(r.err().contains("nowhere"), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+  }
+}
