@@ -1,4 +1,6 @@
 /**
- * Gradient exchange: the DDP reducer (what is reduced, when) and the collectives (how bytes move). Not implemented yet.
+ * Gradient exchange: the DDP reducer (what is reduced, when; not built yet) and the collectives (how
+ * bytes move, {@link dev.ddp4j.exchange.collective}) with their wire format
+ * ({@link dev.ddp4j.exchange.wire}).
  */
 package dev.ddp4j.exchange;

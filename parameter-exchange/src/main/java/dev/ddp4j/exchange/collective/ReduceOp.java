@@ -1,0 +1,47 @@
+package dev.ddp4j.exchange.collective;
+
+/**
+ * How an allreduce or reduce-scatter combines the ranks' values element by element.
+ *
+ * <p>SUM and AVG add in ring order, so a float result can differ from a left-to-right sum in the
+ * last bits; on integer-valued floats below 2<sup>24</sup> every partial sum is exact. Every rank
+ * ends with bit-identical values.
+ */
+public enum ReduceOp {
+  /** Elementwise sum. */
+  SUM,
+  /** Elementwise sum divided by the world size, once, by the rank that completes each chunk. */
+  AVG,
+  /** Elementwise maximum ({@link Math#max(float, float)}: a NaN anywhere gives NaN). */
+  MAX;
+
+  /** Combines {@code src[srcOff, srcOff + n)} into {@code dst[dstOff, dstOff + n)} in place. */
+  void combine(float[] dst, int dstOff, float[] src, int srcOff, int n) {
+    switch (this) {
+      case SUM, AVG -> {
+        for (int i = 0; i < n; i++) {
+          dst[dstOff + i] += src[srcOff + i];
+        }
+      }
+      case MAX -> {
+        for (int i = 0; i < n; i++) {
+          dst[dstOff + i] = Math.max(dst[dstOff + i], src[srcOff + i]);
+        }
+      }
+    }
+  }
+
+  /**
+   * Turns fully combined values into the result: AVG divides by {@code worldSize} (a division, not a
+   * multiplication by the reciprocal, so that integer-valued averages are exact where a float can
+   * hold them); the others leave the values as they are.
+   */
+  void finish(float[] values, int off, int n, int worldSize) {
+    if (this == AVG && worldSize != 1) {
+      float divisor = worldSize;
+      for (int i = 0; i < n; i++) {
+        values[off + i] /= divisor;
+      }
+    }
+  }
+}
