@@ -1,0 +1,243 @@
+package dev.ddp4j.actors;
+
+import akka.actor.typed.ActorRef;
+import akka.actor.typed.Behavior;
+import akka.actor.typed.PostStop;
+import akka.actor.typed.javadsl.AbstractBehavior;
+import akka.actor.typed.javadsl.ActorContext;
+import akka.actor.typed.javadsl.Behaviors;
+import akka.actor.typed.javadsl.Receive;
+import dev.ddp4j.exchange.collective.Communicator;
+import dev.ddp4j.exchange.collective.ProcessGroup;
+import dev.ddp4j.tensor.Tensor;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * One rank: owns its communicator (a child actor), and, on its own compute thread
+ * ({@code ddp4j-rank-R-compute}, a single-thread executor), its model replica, optimizer and data
+ * shard ({@link RankCompute}). Forward, backward and step never run on an Akka dispatcher thread: the
+ * actor hands one step at a time to the compute thread and learns of its end by a message, so between
+ * steps it answers control messages (pause, resume, stop, report) at once.
+ *
+ * <p>Protocol with its {@link TrainingCoordinator} (the parent):
+ * <ol type="a">
+ *   <li>On start the rank spawns its communicator and sends {@code RankRegistered}.
+ *   <li>{@link JoinGroup} gives it the process group: it starts the group's generation on its
+ *       communicator and builds its replica on the compute thread (rank 0's weights are broadcast).
+ *   <li>It then runs steps one after another, reporting each ({@code RankStepped}), until the last
+ *       step, after which it sends {@code RankFinished} (with the weights on rank 0) and waits to be
+ *       stopped.
+ *   <li>{@link PauseAt}{@code (s)}: run no step numbered {@code s} or later (0-based); once at such a
+ *       boundary it reports {@code RankPaused} with its next step. A later {@code PauseAt} with a larger
+ *       step runs it up to that step, which is how the coordinator aligns ranks that paused at
+ *       different boundaries. {@link Resume} lifts the pause.
+ *   <li>A failed setup or step is sent as {@code RankFailed} with its cause; the rank then idles until
+ *       the coordinator ends the run.
+ * </ol>
+ * Only the actor's thread touches its fields; the compute thread only runs the tasks it is given.
+ */
+public final class RankActor extends AbstractBehavior<RankActor.Command> {
+
+  /** The messages a rank understands. */
+  public sealed interface Command {}
+
+  /** Start generation {@code group} and build the replica as rank {@code rank} of it. */
+  public record JoinGroup(ProcessGroup group) implements Command {}
+
+  /** Start no step numbered {@code step} or later until resumed or given a later step. */
+  public record PauseAt(long step) implements Command {}
+
+  /** Lift a pause. */
+  public record Resume() implements Command {}
+
+  /** Stop after the step in flight, if any. */
+  public record Stop() implements Command {}
+
+  /** Reply with this rank's status, at once, even while a step runs. */
+  public record Report(ActorRef<RankStatus> replyTo) implements Command {}
+
+  /**
+   * A rank's status.
+   *
+   * @param rank the rank
+   * @param nextStep steps started so far (the 0-based number of the next one)
+   * @param totalSteps steps of the whole run (0 until the replica is built)
+   * @param stepRunning whether the compute thread is running a step now
+   * @param paused whether the rank is held at a step boundary by a pause
+   * @param lastLoss loss of the last finished step (NaN before the first)
+   */
+  public record RankStatus(int rank, long nextStep, long totalSteps, boolean stepRunning, boolean paused,
+      double lastLoss) {}
+
+  private record SetupDone(RankCompute compute, Throwable failure) implements Command {}
+
+  private record StepDone(RankCompute.StepResult result, Throwable failure) implements Command {}
+
+  private record SnapshotDone(Map<String, Tensor> state, Throwable failure) implements Command {}
+
+  private final int rank;
+  private final TrainingSpec spec;
+  private final ActorRef<TrainingCoordinator.Command> coordinator;
+  private final ActorRef<Communicator.Command> communicator;
+  private final AbortableCollective collective;
+  private final ExecutorService compute;
+  private RankCompute state;
+  private long nextStep;
+  private long totalSteps;
+  private long pauseAt = Long.MAX_VALUE;
+  private boolean pauseReported;
+  private boolean busy;
+  private boolean stopRequested;
+  private boolean finished;
+  private double lastLoss = Double.NaN;
+
+  /** A rank that reports to {@code coordinator}. */
+  public static Behavior<Command> create(int rank, TrainingSpec spec, ActorRef<TrainingCoordinator.Command> coordinator) {
+    return Behaviors.setup(ctx -> new RankActor(ctx, rank, spec, coordinator));
+  }
+
+  private RankActor(ActorContext<Command> ctx, int rank, TrainingSpec spec,
+      ActorRef<TrainingCoordinator.Command> coordinator) {
+    super(ctx);
+    this.rank = rank;
+    this.spec = spec;
+    this.coordinator = coordinator;
+    this.communicator = ctx.spawn(Communicator.create(), "communicator");
+    this.collective = new AbortableCollective(Communicator.collective(communicator));
+    this.compute = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "ddp4j-rank-" + rank + "-compute");
+      // Daemon: a thread blocked in a dead world's collective must not keep the JVM alive.
+      t.setDaemon(true);
+      return t;
+    });
+    coordinator.tell(new TrainingCoordinator.RankRegistered(rank, communicator));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(JoinGroup.class, this::onJoinGroup)
+        .onMessage(SetupDone.class, this::onSetupDone)
+        .onMessage(StepDone.class, this::onStepDone)
+        .onMessage(SnapshotDone.class, this::onSnapshotDone)
+        .onMessage(PauseAt.class, this::onPauseAt)
+        .onMessage(Resume.class, this::onResume)
+        .onMessage(Stop.class, this::onStop)
+        .onMessage(Report.class, this::onReport)
+        .onSignal(PostStop.class, this::onPostStop)
+        .build();
+  }
+
+  private Behavior<Command> onJoinGroup(JoinGroup m) {
+    communicator.tell(new Communicator.NewGeneration(m.group()));
+    busy = true;
+    ActorRef<Command> self = getContext().getSelf();
+    CompletableFuture.supplyAsync(() -> new RankCompute(rank, spec, collective), compute)
+        .whenComplete((c, e) -> self.tell(new SetupDone(c, e)));
+    return this;
+  }
+
+  private Behavior<Command> onSetupDone(SetupDone m) {
+    busy = false;
+    if (m.failure() != null) {
+      return fail(-1, m.failure());
+    }
+    state = m.compute();
+    totalSteps = state.totalSteps();
+    return next();
+  }
+
+  private Behavior<Command> onStepDone(StepDone m) {
+    busy = false;
+    if (m.failure() != null) {
+      return fail(nextStep - 1, m.failure());
+    }
+    lastLoss = m.result().loss();
+    coordinator.tell(new TrainingCoordinator.RankStepped(rank, m.result()));
+    return next();
+  }
+
+  private Behavior<Command> onSnapshotDone(SnapshotDone m) {
+    busy = false;
+    if (m.failure() != null) {
+      return fail(nextStep, m.failure());
+    }
+    finished = true;
+    coordinator.tell(new TrainingCoordinator.RankFinished(rank, nextStep, m.state()));
+    return stopRequested ? Behaviors.stopped() : this;
+  }
+
+  private Behavior<Command> onPauseAt(PauseAt m) {
+    pauseAt = m.step();
+    pauseReported = false;
+    return next();
+  }
+
+  private Behavior<Command> onResume(Resume m) {
+    pauseAt = Long.MAX_VALUE;
+    pauseReported = false;
+    return next();
+  }
+
+  private Behavior<Command> onStop(Stop m) {
+    stopRequested = true;
+    return busy ? this : Behaviors.stopped();
+  }
+
+  private Behavior<Command> onReport(Report m) {
+    m.replyTo().tell(new RankStatus(rank, nextStep, totalSteps, busy, !busy && nextStep >= pauseAt, lastLoss));
+    return this;
+  }
+
+  /** Starts the next piece of work on the compute thread, or reports why there is none. */
+  private Behavior<Command> next() {
+    if (busy || state == null || finished) {
+      return this;
+    }
+    if (stopRequested) {
+      return Behaviors.stopped();
+    }
+    ActorRef<Command> self = getContext().getSelf();
+    if (nextStep >= totalSteps) {
+      busy = true;
+      RankCompute s = state;
+      CompletableFuture.supplyAsync(() -> rank == 0 ? s.stateDict() : null, compute)
+          .whenComplete((st, e) -> self.tell(new SnapshotDone(st, e)));
+      return this;
+    }
+    if (nextStep >= pauseAt) {
+      if (!pauseReported) {
+        pauseReported = true;
+        coordinator.tell(new TrainingCoordinator.RankPaused(rank, nextStep));
+      }
+      return this;
+    }
+    busy = true;
+    nextStep++;
+    RankCompute s = state;
+    CompletableFuture.supplyAsync(s::step, compute).whenComplete((r, e) -> self.tell(new StepDone(r, e)));
+    return this;
+  }
+
+  private Behavior<Command> fail(long step, Throwable failure) {
+    Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    coordinator.tell(new TrainingCoordinator.RankFailed(rank, step, cause));
+    // Stay (idle) until the coordinator stops the run, so that the failure, not the rank's end, is what it sees.
+    finished = true;
+    return this;
+  }
+
+  private Behavior<Command> onPostStop(PostStop signal) {
+    collective.abort("rank " + rank + " stopped");
+    RankCompute s = state;
+    if (s != null) {
+      compute.execute(s::close);
+    }
+    compute.shutdown();
+    return this;
+  }
+}

@@ -1,0 +1,105 @@
+package dev.ddp4j.actors;
+
+import dev.ddp4j.exchange.collective.Collective;
+import dev.ddp4j.exchange.ddp.DistributedDataParallel;
+import dev.ddp4j.exchange.ddp.DistributedSampler;
+import dev.ddp4j.tensor.Tensor;
+import dev.ddp4j.tensor.data.Batch;
+import dev.ddp4j.tensor.data.BatchIterator;
+import dev.ddp4j.tensor.data.DataLoader;
+import dev.ddp4j.tensor.nn.Loss;
+import dev.ddp4j.tensor.nn.Module;
+import dev.ddp4j.tensor.optim.Optimizer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The training state of one rank: its replica wrapped in DDP, loss, optimizer and data shard.
+ * Only called from the owning rank's compute thread; the actor never touches it.
+ */
+final class RankCompute implements AutoCloseable {
+  /** One finished step of this rank, with the time of each phase in nanoseconds. */
+  record StepResult(int epoch, long step, double loss, int samples, long nanos, long dataNanos, long forwardNanos,
+      long backwardNanos, long exposedCommNanos, long optimizerNanos, long communicationNanos) {}
+
+  private final Module model;
+  private final DistributedDataParallel ddp;
+  private final Loss loss;
+  private final Optimizer optimizer;
+  private final DataLoader loader;
+  private final long totalSteps;
+  private final int epochs;
+  private int epoch;
+  private BatchIterator batches;
+  private long step;
+
+  /** Builds the replica and joins the group: blocks until rank 0's weights have arrived. */
+  RankCompute(int rank, TrainingSpec spec, Collective collective) {
+    this.model = spec.modelFactory().get();
+    this.ddp = DistributedDataParallel.wrap(model, collective, rank, spec.worldSize(), spec.ddpOptions());
+    this.loss = spec.lossFactory().get();
+    this.optimizer = spec.optimizerFactory().apply(model.parameters());
+    DistributedSampler sampler = new DistributedSampler(spec.dataset().size(), spec.worldSize(), rank, true,
+        spec.seed(), false);
+    this.loader = DataLoader.builder(spec.dataset()).batchSize(spec.batchSizePerRank()).sampler(sampler).build();
+    this.epochs = spec.epochs();
+    this.totalSteps = (long) loader.numBatches() * epochs;
+  }
+
+  long totalSteps() {
+    return totalSteps;
+  }
+
+  /** Runs the next step: forward, backward, gradient sync, optimizer step. */
+  StepResult step() {
+    long t0 = System.nanoTime();
+    while (batches == null || !batches.hasNext()) {
+      if (batches != null) {
+        batches.close();
+        epoch++;
+      }
+      if (epoch >= epochs) {
+        throw new IllegalStateException("no step left: all " + epochs + " epochs ran");
+      }
+      loader.setEpoch(epoch);
+      batches = loader.iterator();
+    }
+    Batch b = batches.next();
+    long t1 = System.nanoTime();
+    model.train();
+    optimizer.zeroGrad();
+    Tensor l = loss.forward(ddp.forward(b.inputs()), b.targets());
+    long t2 = System.nanoTime();
+    l.backward();
+    long t3 = System.nanoTime();
+    ddp.finishGradientSync();
+    long t4 = System.nanoTime();
+    optimizer.step();
+    long t5 = System.nanoTime();
+    double lv = l.item();
+    if (!Double.isFinite(lv)) {
+      throw new ArithmeticException("training diverged: loss is " + lv + " at epoch " + epoch + ", step " + (step + 1));
+    }
+    step++;
+    return new StepResult(epoch, step, lv, b.size(), t5 - t0, t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4,
+        ddp.lastSyncStats().communicationNanos());
+  }
+
+  /** A copy of the replica's parameters and buffers, by name. */
+  Map<String, Tensor> stateDict() {
+    Map<String, Tensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Tensor> e : model.stateDict().entrySet()) {
+      out.put(e.getKey(), e.getValue().clone());
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    if (batches != null) {
+      batches.close();
+    }
+    loader.close();
+    ddp.close();
+  }
+}

@@ -1,0 +1,60 @@
+package dev.ddp4j.actors;
+
+import akka.actor.typed.ActorRef;
+import dev.ddp4j.exchange.ddp.DdpOptions;
+import dev.ddp4j.tensor.Tensor;
+import dev.ddp4j.tensor.data.Dataset;
+import dev.ddp4j.tensor.data.Example;
+import dev.ddp4j.tensor.nn.Loss;
+import dev.ddp4j.tensor.nn.Module;
+import dev.ddp4j.tensor.optim.Optimizer;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * What {@link DistributedTraining} trains and how. The factories are called once per rank, on that
+ * rank's compute thread, so each rank owns its model replica, loss and optimizer; the dataset is
+ * shared read-only by all ranks (each reads its {@link dev.ddp4j.exchange.ddp.DistributedSampler}
+ * shard).
+ *
+ * @param modelFactory makes one replica (rank 0's initial weights are broadcast to the others)
+ * @param optimizerFactory makes a rank's optimizer over its replica's parameters
+ * @param lossFactory makes a rank's loss
+ * @param dataset the training set, read concurrently by every rank: it must be immutable
+ * @param worldSize number of ranks, each with its own compute thread
+ * @param batchSizePerRank examples per rank per step (the global batch is worldSize times this)
+ * @param epochs passes over the dataset
+ * @param seed seed of the sampler's shuffle (epoch e uses seed + e)
+ * @param ddpOptions bucket caps, unused parameters, buffer broadcast, comm hook
+ * @param progress receives {@link TrainingEvent}s, or null for none
+ */
+public record TrainingSpec(Supplier<Module> modelFactory, Function<List<Tensor>, Optimizer> optimizerFactory,
+    Supplier<? extends Loss> lossFactory, Dataset<Example> dataset, int worldSize, int batchSizePerRank, int epochs,
+    long seed, DdpOptions ddpOptions, ActorRef<TrainingEvent> progress) {
+
+  /** Checks the arguments. */
+  public TrainingSpec {
+    Objects.requireNonNull(modelFactory, "modelFactory");
+    Objects.requireNonNull(optimizerFactory, "optimizerFactory");
+    Objects.requireNonNull(lossFactory, "lossFactory");
+    Objects.requireNonNull(dataset, "dataset");
+    Objects.requireNonNull(ddpOptions, "ddpOptions");
+    if (worldSize < 1) {
+      throw new IllegalArgumentException("worldSize must be >= 1, got " + worldSize);
+    }
+    if (batchSizePerRank < 1) {
+      throw new IllegalArgumentException("batchSizePerRank must be >= 1, got " + batchSizePerRank);
+    }
+    if (epochs < 1) {
+      throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+    }
+  }
+
+  /** The same spec with {@code listener} receiving progress events. */
+  public TrainingSpec withProgress(ActorRef<TrainingEvent> listener) {
+    return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
+        seed, ddpOptions, listener);
+  }
+}

@@ -1,0 +1,60 @@
+package dev.ddp4j.exchange.ddp;
+
+import java.util.Objects;
+
+/**
+ * Options of {@link DistributedDataParallel}, as PyTorch's constructor arguments. Immutable; every
+ * rank of a group must use equal options (the bucket assignment depends on the caps).
+ *
+ * @param bucketCapBytes cap of every bucket after the first, in bytes of float32 gradient values
+ * @param firstBucketCapBytes cap of the first bucket (the last-registered parameters, whose
+ *     gradients come first in backward), small so that communication starts early
+ * @param findUnusedParameters tolerate parameters that get no gradient in a step (they count as
+ *     zero, and keep no gradient when no rank used them); without it such a step fails naming them
+ * @param broadcastBuffers copy rank 0's buffers (BatchNorm statistics) to every rank before each
+ *     training forward
+ * @param commHook how a bucket's gradients are averaged across ranks
+ */
+public record DdpOptions(long bucketCapBytes, long firstBucketCapBytes, boolean findUnusedParameters,
+    boolean broadcastBuffers, CommHook commHook) {
+
+  /** PyTorch's {@code bucket_cap_mb = 25}. */
+  public static final long DEFAULT_BUCKET_CAP_BYTES = 25L << 20;
+  /** PyTorch's first-bucket cap ({@code dist._DEFAULT_FIRST_BUCKET_BYTES}, 1 MiB). */
+  public static final long DEFAULT_FIRST_BUCKET_CAP_BYTES = 1L << 20;
+
+  /** Checks the caps and the hook. */
+  public DdpOptions {
+    if (bucketCapBytes <= 0 || firstBucketCapBytes <= 0) {
+      throw new IllegalArgumentException("bucket caps must be positive, got first=" + firstBucketCapBytes
+          + " bytes, others=" + bucketCapBytes + " bytes");
+    }
+    Objects.requireNonNull(commHook, "commHook");
+  }
+
+  /** PyTorch's defaults: 1 MiB then 25 MiB buckets, no unused parameters, buffers broadcast, plain averaging. */
+  public static DdpOptions defaults() {
+    return new DdpOptions(DEFAULT_BUCKET_CAP_BYTES, DEFAULT_FIRST_BUCKET_CAP_BYTES, false, true,
+        CommHooks.allReduceAverage());
+  }
+
+  public DdpOptions withBucketCapBytes(long bytes) {
+    return new DdpOptions(bytes, firstBucketCapBytes, findUnusedParameters, broadcastBuffers, commHook);
+  }
+
+  public DdpOptions withFirstBucketCapBytes(long bytes) {
+    return new DdpOptions(bucketCapBytes, bytes, findUnusedParameters, broadcastBuffers, commHook);
+  }
+
+  public DdpOptions withFindUnusedParameters(boolean value) {
+    return new DdpOptions(bucketCapBytes, firstBucketCapBytes, value, broadcastBuffers, commHook);
+  }
+
+  public DdpOptions withBroadcastBuffers(boolean value) {
+    return new DdpOptions(bucketCapBytes, firstBucketCapBytes, findUnusedParameters, value, commHook);
+  }
+
+  public DdpOptions withCommHook(CommHook hook) {
+    return new DdpOptions(bucketCapBytes, firstBucketCapBytes, findUnusedParameters, broadcastBuffers, hook);
+  }
+}
