@@ -85,6 +85,7 @@ public final class Communicator extends AbstractBehavior<Communicator.Command> {
   private enum Tick implements Command { INSTANCE }
 
   private final ExchangeSettings settings;
+  private final SegmentLink link;
   private final TimerScheduler<Command> timers;
   private final StallMonitor stall;
   private final Generation.Events events = new GenerationEvents();
@@ -119,7 +120,15 @@ public final class Communicator extends AbstractBehavior<Communicator.Command> {
 
   /** A communicator with explicit settings. */
   public static Behavior<Command> create(ExchangeSettings settings) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Communicator(ctx, timers, settings)));
+    return create(settings, null);
+  }
+
+  /**
+   * A communicator that sends its segments through {@code link} whenever a generation's ring
+   * successor is the link's peer, and as Akka messages otherwise.
+   */
+  public static Behavior<Command> create(ExchangeSettings settings, SegmentLink link) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Communicator(ctx, timers, settings, link)));
   }
 
   /** The {@link Collective} through which one rank's caller uses its communicator. */
@@ -127,8 +136,10 @@ public final class Communicator extends AbstractBehavior<Communicator.Command> {
     return new ActorCollective(communicator);
   }
 
-  private Communicator(ActorContext<Command> ctx, TimerScheduler<Command> timers, ExchangeSettings settings) {
+  private Communicator(ActorContext<Command> ctx, TimerScheduler<Command> timers, ExchangeSettings settings,
+      SegmentLink link) {
     super(ctx);
+    this.link = link;
     ctx.setLoggerName(Communicator.class);
     this.settings = settings;
     this.timers = timers;
@@ -164,7 +175,7 @@ public final class Communicator extends AbstractBehavior<Communicator.Command> {
       current.group().ranks().forEach(getContext()::unwatch);
     }
     timers.cancel(Tick.INSTANCE);
-    current = new Generation(g, me, settings, events);
+    current = new Generation(g, me, settings, events, link);
     for (int r = 0; r < g.size(); r++) {
       if (r != me) {
         getContext().watch(g.ref(r));

@@ -4,6 +4,7 @@ import dev.ddp4j.exchange.collective.PeerMessage.BarrierArrive;
 import dev.ddp4j.exchange.collective.PeerMessage.BarrierRelease;
 import dev.ddp4j.exchange.collective.PeerMessage.Segment;
 import dev.ddp4j.exchange.collective.PeerMessage.SegmentAck;
+import akka.actor.typed.ActorRef;
 import java.util.ArrayDeque;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -56,6 +57,9 @@ final class Generation {
   private final ExchangeSettings settings;
   private final Events events;
   private final OutboundWindow window;
+  private final SegmentLink link;
+  /** The link the running collective's segments take, or null for Akka messages. */
+  private SegmentLink runLink;
   private final ArrayDeque<Request> queue = new ArrayDeque<>();
   private final ArrayDeque<Segment> early = new ArrayDeque<>();
   private final Map<Long, BitSet> earlyArrivals = new HashMap<>();
@@ -67,6 +71,16 @@ final class Generation {
   private int failureCulprit = -1;
 
   Generation(ProcessGroup group, int rank, ExchangeSettings settings, Events events) {
+    this(group, rank, settings, events, null);
+  }
+
+  /**
+   * As above, sending segments through {@code link} (may be null) when it carries them to the
+   * successor. That is decided as each collective starts: the previous one's segments are all
+   * acknowledged by then, so a switch of path cannot reorder them.
+   */
+  Generation(ProcessGroup group, int rank, ExchangeSettings settings, Events events, SegmentLink link) {
+    this.link = link;
     this.group = group;
     this.rank = rank;
     this.settings = settings;
@@ -191,6 +205,8 @@ final class Generation {
       return;
     }
     window.begin(seq);
+    ActorRef<Communicator.Command> successor = group.ref(group.successor(rank));
+    runLink = link != null && link.carries(successor) ? link : null;
     events.started();
     active.start();
     if (active instanceof RingRun ring) {
@@ -216,7 +232,11 @@ final class Generation {
   }
 
   private void transmit(Segment s) {
-    group.ref(group.successor(rank)).tell(s);
+    if (runLink != null) {
+      runLink.send(s);
+    } else {
+      group.ref(group.successor(rank)).tell(s);
+    }
   }
 
   private void acknowledge(RingRun ring) {

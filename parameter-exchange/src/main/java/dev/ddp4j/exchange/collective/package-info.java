@@ -3,6 +3,8 @@
  * buffers, run as a ring by one {@link dev.ddp4j.exchange.collective.Communicator} actor per rank of a
  * {@link dev.ddp4j.exchange.collective.ProcessGroup}, behind the
  * {@link dev.ddp4j.exchange.collective.Collective} interface that returns {@code CompletionStage}s.
+ * {@link dev.ddp4j.exchange.collective.RingNode} is the bootstrap that forms a ring of ranks in separate
+ * JVMs (Akka Cluster on Artery TCP, rank 0 the seed).
  *
  * <p>Lifetimes: whoever spawns a communicator (the rank actor) owns it and gives it each new
  * generation's group; a communicator owns the state of its current generation and drops it when the

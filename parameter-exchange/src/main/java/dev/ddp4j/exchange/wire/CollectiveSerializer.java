@@ -1,10 +1,13 @@
 package dev.ddp4j.exchange.wire;
 
 import akka.actor.ExtendedActorSystem;
+import akka.actor.typed.ActorRefResolver;
+import akka.actor.typed.javadsl.Adapter;
 import akka.serialization.ByteBufferSerializer;
 import akka.serialization.SerializerWithStringManifest;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
+import dev.ddp4j.exchange.collective.Communicator;
 import dev.ddp4j.exchange.collective.PeerMessage;
 import dev.ddp4j.exchange.collective.PeerMessage.Abort;
 import dev.ddp4j.exchange.collective.PeerMessage.BarrierArrive;
@@ -23,10 +26,12 @@ import java.nio.ByteBuffer;
  * {@code collective.proto}, bound in this module's {@code reference.conf}. As a
  * {@link ByteBufferSerializer} it writes into Artery's envelope buffer and reads from it directly:
  * a segment's floats are copied once each way between the float array and the buffer
- * ({@link SegmentCodec}). The manifest is a short tag per message type.
+ * ({@link SegmentCodec}). The manifest is a short tag per message type. It also carries
+ * {@link Communicator.NewGeneration}, the process group a rendezvous sends to every rank, with the
+ * communicators' refs as {@link ActorRefResolver} strings ({@link GroupCodec}).
  *
- * <p>Akka creates one instance per actor system and calls it from many threads at once; it holds
- * no state.
+ * <p>Akka creates one instance per actor system and calls it from many threads at once; its only
+ * state is the actor system, whose ref resolver it looks up on first use.
  */
 public final class CollectiveSerializer extends SerializerWithStringManifest implements ByteBufferSerializer {
   /** Serializer id on the wire; unique among the actor system's serializers (Akka keeps 0-40). */
@@ -39,10 +44,24 @@ public final class CollectiveSerializer extends SerializerWithStringManifest imp
   static final String ABORT = "X";
   static final String PROBE = "P";
   static final String REPLY = "PR";
+  static final String GROUP = "G";
+
+  private final ExtendedActorSystem system;
+  private volatile ActorRefResolver resolver;
 
   /** The constructor Akka calls. */
   public CollectiveSerializer(ExtendedActorSystem system) {
-    // nothing to keep: the codecs are static
+    this.system = system;
+  }
+
+  /** The resolver, looked up late: the serializer may be created while the extension is not yet available. */
+  private ActorRefResolver resolver() {
+    ActorRefResolver r = resolver;
+    if (r == null) {
+      r = ActorRefResolver.get(Adapter.toTyped(system));
+      resolver = r;
+    }
+    return r;
   }
 
   @Override
@@ -66,6 +85,8 @@ public final class CollectiveSerializer extends SerializerWithStringManifest imp
       return PROBE;
     } else if (o instanceof LivenessReply) {
       return REPLY;
+    } else if (o instanceof Communicator.NewGeneration) {
+      return GROUP;
     }
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
   }
@@ -78,6 +99,8 @@ public final class CollectiveSerializer extends SerializerWithStringManifest imp
       return bytes;
     } else if (o instanceof PeerMessage m) {
       return ControlCodec.toProto(m).toByteArray();
+    } else if (o instanceof Communicator.NewGeneration g) {
+      return GroupCodec.toProto(g, resolver()).toByteArray();
     }
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
   }
@@ -87,8 +110,9 @@ public final class CollectiveSerializer extends SerializerWithStringManifest imp
     try {
       if (o instanceof Segment s) {
         SegmentCodec.write(s, buf);
-      } else if (o instanceof PeerMessage m) {
-        MessageLite proto = ControlCodec.toProto(m);
+      } else if (o instanceof PeerMessage || o instanceof Communicator.NewGeneration) {
+        MessageLite proto = o instanceof PeerMessage m
+            ? ControlCodec.toProto(m) : GroupCodec.toProto((Communicator.NewGeneration) o, resolver());
         CodedOutputStream out = CodedOutputStream.newInstance(buf);
         proto.writeTo(out);
         out.flush();
@@ -116,6 +140,7 @@ public final class CollectiveSerializer extends SerializerWithStringManifest imp
         case ABORT -> ControlCodec.abort(buf);
         case PROBE -> ControlCodec.probe(buf);
         case REPLY -> ControlCodec.reply(buf);
+        case GROUP -> GroupCodec.fromProto(buf, resolver());
         default -> throw new NotSerializableException(
             "unknown manifest '" + manifest + "' for serializer " + IDENTIFIER);
       };

@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 /** {@code ddp4j bench}: groups the micro-benchmarks; without a subcommand it prints usage and exits 2. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Micro-benchmarks that print a table (or JSON lines) to stdout.",
-    subcommands = {BenchGemmCommand.class})
+    subcommands = {BenchGemmCommand.class, BenchAllreduceCommand.class})
 public final class BenchCommand implements Runnable {
 
   @Spec

@@ -1,0 +1,219 @@
+package dev.ddp4j.exchange.wire;
+
+import akka.actor.typed.ActorRef;
+import dev.ddp4j.exchange.collective.PeerMessage.Segment;
+import dev.ddp4j.exchange.collective.SegmentLink;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bulk-data side channel of one rank: a plain TCP connection to its ring successor that carries
+ * the {@code DataSegment}s (each frame a 4-byte big-endian length, then the protobuf message written by
+ * {@link SegmentCodec}), and one from its predecessor whose segments it hands to the rank's
+ * communicator. Acknowledgements, barriers and control messages stay on Artery, and so does the flow
+ * control: the communicator's window bounds what is queued here.
+ *
+ * <p>A connection opens with the connecting rank's number (4 bytes) so the acceptor can check it.
+ * A broken connection or a malformed frame closes the link with a warning; the collective in flight
+ * then fails through the communicators' timeout, which names the silent rank.
+ *
+ * <p>Threads: {@link #send} from the communicator's thread; one writer thread encodes and writes,
+ * one reader thread reads, decodes and tells the communicator; set-up and {@link #close()} from the
+ * owner's (RingNode's) thread.
+ */
+public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
+  /** Room in a frame beyond the segment payload, for the segment's header fields. */
+  public static final int FRAME_HEADROOM_BYTES = 4 << 10;
+  private static final Logger LOG = LoggerFactory.getLogger(TcpSegmentLink.class);
+  private static final Duration POLL = Duration.ofMillis(5);
+
+  private final ServerSocketChannel server;
+  private final int maxFrameBytes;
+  private final LinkedBlockingQueue<Segment> outbound = new LinkedBlockingQueue<>();
+  private volatile ActorRef<?> successor;
+  private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicLong written = new java.util.concurrent.atomic.AtomicLong();
+  private SocketChannel out;
+  private SocketChannel in;
+  private Thread writer;
+  private Thread reader;
+
+  private TcpSegmentLink(ServerSocketChannel server, int maxFrameBytes) {
+    this.server = server;
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Opens the listening socket on {@code host} (a free port) for segments of at most {@code segmentBytes} of payload. */
+  public static TcpSegmentLink listen(String host, int segmentBytes) throws IOException {
+    ServerSocketChannel server = ServerSocketChannel.open();
+    server.bind(new InetSocketAddress(host, 0));
+    server.configureBlocking(false);
+    return new TcpSegmentLink(server, segmentBytes + FRAME_HEADROOM_BYTES);
+  }
+
+  /** The port the predecessor connects to. */
+  public int port() {
+    return server.socket().getLocalPort();
+  }
+
+  /**
+   * Connects to the successor's link at {@code host:port} and starts sending to it; from then on
+   * {@link #carries} is true for {@code successorCommunicator}.
+   */
+  public void connect(String host, int port, int myRank, ActorRef<?> successorCommunicator) throws IOException {
+    SocketChannel ch = SocketChannel.open(new InetSocketAddress(host, port));
+    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    ByteBuffer hello = ByteBuffer.allocate(Integer.BYTES).putInt(0, myRank);
+    while (hello.hasRemaining()) {
+      ch.write(hello);
+    }
+    out = ch;
+    writer = new Thread(this::writeLoop, "ddp4j-segment-writer");
+    writer.setDaemon(true);
+    writer.start();
+    successor = successorCommunicator;
+  }
+
+  /**
+   * Waits for the predecessor (rank {@code expectedRank}) to connect, then hands every segment it
+   * sends to {@code deliver}, in order, on the reader thread.
+   *
+   * @throws TimeoutException if no connection came in time
+   * @throws IOException if the connection failed or came from another rank
+   */
+  public void accept(int expectedRank, Duration timeout, Consumer<Segment> deliver)
+      throws IOException, TimeoutException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    SocketChannel ch = server.accept();
+    while (ch == null) {
+      if (System.nanoTime() > deadline) {
+        throw new TimeoutException("rank " + expectedRank + " did not open its data connection in time");
+      }
+      Thread.sleep(POLL.toMillis());
+      ch = server.accept();
+    }
+    ch.configureBlocking(true);
+    ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+    ByteBuffer hello = ByteBuffer.allocate(Integer.BYTES);
+    readFully(ch, hello);
+    int rank = hello.getInt(0);
+    if (rank != expectedRank) {
+      ch.close();
+      throw new IOException("data connection from rank " + rank + ", expected the predecessor rank " + expectedRank);
+    }
+    in = ch;
+    reader = new Thread(() -> readLoop(deliver), "ddp4j-segment-reader");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  @Override
+  public boolean carries(ActorRef<?> to) {
+    ActorRef<?> s = successor;
+    return s != null && s.path().equals(to.path());  // paths, not uids: the group may carry either form
+  }
+
+  @Override
+  public void send(Segment segment) {
+    outbound.add(segment);
+  }
+
+  /** Number of segments written to the successor so far. */
+  public long segmentsWritten() {
+    return written.get();
+  }
+
+  /** Closes the sockets and stops the threads. */
+  @Override
+  public void close() {
+    closed = true;
+    successor = null;
+    for (AutoCloseable c : new AutoCloseable[] {server, out, in}) {
+      try {
+        if (c != null) {
+          c.close();
+        }
+      } catch (Exception e) {
+        LOG.debug("closing the segment link: {}", e.toString());
+      }
+    }
+    if (writer != null) {
+      writer.interrupt();
+    }
+  }
+
+  private void writeLoop() {
+    ByteBuffer frame = ByteBuffer.allocateDirect(maxFrameBytes + Integer.BYTES);
+    try {
+      while (!closed) {
+        Segment s = outbound.take();
+        int size = SegmentCodec.encodedSize(s);
+        if (size + Integer.BYTES > frame.capacity()) {
+          frame = ByteBuffer.allocateDirect(size + Integer.BYTES);
+        }
+        frame.clear();
+        frame.putInt(size);
+        SegmentCodec.write(s, frame);
+        frame.flip();
+        while (frame.hasRemaining()) {
+          out.write(frame);
+        }
+        written.incrementAndGet();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      if (!closed) {
+        LOG.warn("segment link to the successor broke: {}", e.toString());
+        close();
+      }
+    }
+  }
+
+  private void readLoop(Consumer<Segment> deliver) {
+    ByteBuffer header = ByteBuffer.allocate(Integer.BYTES);
+    ByteBuffer frame = ByteBuffer.allocateDirect(maxFrameBytes);
+    try {
+      while (!closed) {
+        header.clear();
+        readFully(in, header);
+        int size = header.getInt(0);
+        if (size < 0 || size > maxFrameBytes) {
+          throw new IOException("frame of " + size + " bytes exceeds the limit of " + maxFrameBytes);
+        }
+        frame.clear().limit(size);
+        readFully(in, frame);
+        frame.flip();
+        deliver.accept(SegmentCodec.read(frame));
+      }
+    } catch (EOFException e) {
+      if (!closed) {
+        LOG.info("segment link from the predecessor closed");
+      }
+    } catch (IOException | RuntimeException e) {
+      if (!closed) {
+        LOG.warn("segment link from the predecessor broke: {}", e.toString());
+        close();
+      }
+    }
+  }
+
+  private static void readFully(SocketChannel ch, ByteBuffer buf) throws IOException {
+    while (buf.hasRemaining()) {
+      if (ch.read(buf) < 0) {
+        throw new EOFException("end of stream");
+      }
+    }
+  }
+}
