@@ -4,36 +4,49 @@ import dev.ddp4j.tensor.cpu.ConvGeometry;
 import dev.ddp4j.tensor.cpu.Gemm;
 import dev.ddp4j.tensor.cpu.Im2col;
 import dev.ddp4j.tensor.cpu.Pooling;
+import dev.ddp4j.tensor.cpu.WideIm2col;
+import java.util.Arrays;
 
 /**
  * 2-D convolution (im2col + GEMM, groups = 1) and max/average pooling on NCHW tensors, forward and
- * backward. Convolution works image by image over the intra-op pool; each worker thread keeps one
- * column buffer that grows as needed and is reused across calls, so steady-state training
- * allocates no im2col memory.
+ * backward. Convolution works image by image over the intra-op pool. Float32 convolutions with stride
+ * and dilation 1 unfold into {@link WideIm2col}'s layout (one array copy per column-matrix row), all
+ * others into {@link Im2col}'s. Each worker thread keeps its scratch arrays (columns, padded image, wide
+ * planes), which grow as needed and are reused across calls, so steady-state training allocates no
+ * im2col memory.
  */
 final class ConvOps {
   private ConvOps() {}
 
-  private static final ThreadLocal<float[]> COLS_F = ThreadLocal.withInitial(() -> new float[0]);
-  private static final ThreadLocal<double[]> COLS_D = ThreadLocal.withInitial(() -> new double[0]);
+  /** Scratch arrays of one thread; a slot is reused by every call on that thread, never shared. */
+  private static final class Scratch {
+    static final int COLS = 0;
+    static final int PADDED = 1;
+    static final int WIDE = 2;
+    static final int PADDED_GRAD = 3;
+    static final int STAGE = 4;
 
-  private static float[] colsF(int n) {
-    float[] a = COLS_F.get();
-    if (a.length < n) {
-      a = new float[n];
-      COLS_F.set(a);
+    private final float[][] floats = new float[5][0];
+    private double[] doubles = new double[0];
+
+    /** The float array of {@code slot}, at least {@code n} long; contents are left over from earlier use. */
+    float[] floats(int slot, int n) {
+      if (floats[slot].length < n) {
+        floats[slot] = new float[n];
+      }
+      return floats[slot];
     }
-    return a;
+
+    /** The double column array, at least {@code n} long. */
+    double[] doubles(int n) {
+      if (doubles.length < n) {
+        doubles = new double[n];
+      }
+      return doubles;
+    }
   }
 
-  private static double[] colsD(int n) {
-    double[] a = COLS_D.get();
-    if (a.length < n) {
-      a = new double[n];
-      COLS_D.set(a);
-    }
-    return a;
-  }
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private static int[] pair(String op, String what, int[] v) {
     if (v.length == 1) {
@@ -93,10 +106,7 @@ final class ConvOps {
     int oh = g.outH();
     int ow = g.outW();
     Tensor out = Tensor.empty(input.dtype(), new int[] {n, outC, oh, ow});
-    if (bias != null) {
-      Elementwise.copyKernel(bias.detach().view(1, outC, 1, 1).expand(n, outC, oh, ow), out);
-    }
-    forward(x, w, out, g, bias != null);
+    forward(x, w, bias == null ? null : bias.detach().contiguous(), out, g);
     boolean needX = input.requiresGrad();
     boolean needW = weight.requiresGrad();
     boolean hasBias = bias != null;
@@ -110,8 +120,12 @@ final class ConvOps {
         });
   }
 
-  /** out[n] (+)= W · im2col(x[n]) for every image; out already holds the bias when {@code accumulate}. */
-  private static void forward(Tensor x, Tensor w, Tensor out, ConvGeometry g, boolean accumulate) {
+  /**
+   * out[n] = W · im2col(x[n]) (+ bias, broadcast over each output plane) for every image; {@code bias}
+   * is contiguous or null. The plain layout writes the bias into the image's output planes just before
+   * its GEMM accumulates onto them, while they are still in cache.
+   */
+  private static void forward(Tensor x, Tensor w, Tensor bias, Tensor out, ConvGeometry g) {
     int n = x.shape[0];
     int outC = w.shape[0];
     int k = g.colRows();
@@ -119,27 +133,72 @@ final class ConvOps {
     int inImage = g.channels() * g.inPlaneSize();
     int outImage = outC * l;
     boolean f32 = x.dtype() == DType.FLOAT32;
+    boolean wide = f32 && WideIm2col.applies(g);
+    boolean hasBias = bias != null;
     Threads.parallelFor(0, n, 1, (from, to) -> {
       for (int i = from; i < to; i++) {
-        if (f32) {
-          float[] cols = colsF(g.colsLength());
+        int o = i * outImage;
+        if (wide) {
+          forwardWide(x.storage.f, x.offset + i * inImage, w, bias, g, out.storage.f, o);
+        } else if (f32) {
+          float[] dst = out.storage.f;
+          for (int c = 0; hasBias && c < outC; c++) {
+            Arrays.fill(dst, o + c * l, o + (c + 1) * l, bias.storage.f[bias.offset + c]);
+          }
+          float[] cols = SCRATCH.get().floats(Scratch.COLS, g.colsLength());
           Im2col.im2col(x.storage.f, x.offset + i * inImage, g, cols, 0);
           Gemm.sgemm(false, false, outC, l, k, 1f, w.storage.f, w.offset, k, cols, 0, l,
-              accumulate ? 1f : 0f, out.storage.f, i * outImage, l);
+              hasBias ? 1f : 0f, dst, o, l);
         } else {
-          double[] cols = colsD(g.colsLength());
+          double[] dst = out.storage.d;
+          for (int c = 0; hasBias && c < outC; c++) {
+            Arrays.fill(dst, o + c * l, o + (c + 1) * l, bias.storage.d[bias.offset + c]);
+          }
+          double[] cols = SCRATCH.get().doubles(g.colsLength());
           Im2col.im2col(x.storage.d, x.offset + i * inImage, g, cols, 0);
           Gemm.dgemm(false, false, outC, l, k, 1.0, w.storage.d, w.offset, k, cols, 0, l,
-              accumulate ? 1.0 : 0.0, out.storage.d, i * outImage, l);
+              hasBias ? 1.0 : 0.0, dst, o, l);
         }
       }
     });
   }
 
   /**
+   * One image's forward in the wide layout: unfold, one GEMM into wide planes, then the planes without
+   * their wrap columns. A GEMM per image (not per group of images side by side) keeps every image's result
+   * independent of its place in the batch.
+   */
+  private static void forwardWide(float[] x, int xOff, Tensor w, Tensor bias, ConvGeometry g, float[] out,
+      int outOff) {
+    int outC = w.shape[0];
+    int k = g.colRows();
+    int len = WideIm2col.wideLength(g);
+    Scratch scratch = SCRATCH.get();
+    float[] cols = scratch.floats(Scratch.COLS, k * len);
+    unfoldWide(x, xOff, g, cols);
+    float[] planes = scratch.floats(Scratch.WIDE, outC * len);
+    Gemm.sgemm(false, false, outC, len, k, 1f, w.storage.f, w.offset, k, cols, 0, len, 0f, planes, 0, len);
+    WideIm2col.fromWide(planes, outC, g, bias == null ? null : bias.storage.f, bias == null ? 0 : bias.offset,
+        out, outOff);
+  }
+
+  /** Writes the wide column matrix of the image at {@code x[xOff ..]} to {@code cols}. */
+  private static void unfoldWide(float[] x, int xOff, ConvGeometry g, float[] cols) {
+    if (WideIm2col.pads(g)) {
+      float[] padded = SCRATCH.get().floats(Scratch.PADDED, WideIm2col.paddedLength(g));
+      WideIm2col.pad(x, xOff, g, padded);
+      WideIm2col.im2col(padded, 0, g, cols);
+    } else {
+      WideIm2col.im2col(x, xOff, g, cols);
+    }
+  }
+
+  /**
    * Input gradient gx[n] = col2im(Wᵀ · g[n]) and weight gradient gw = Σn g[n] · im2col(x[n])ᵀ
    * (recomputing the columns instead of keeping them from forward). Each task sums its images'
-   * weight gradients into a private buffer; the buffers are added together at the end.
+   * weight gradients into a private buffer; the buffers are added together at the end. The wide
+   * layout needs finite W and a finite image (its zero wrap columns of g meet their values); an image
+   * that is not runs in the plain layout.
    */
   private static void backward(Tensor x, Tensor w, Tensor go, ConvGeometry g, Tensor gx, Tensor gw) {
     int n = x.shape[0];
@@ -150,13 +209,17 @@ final class ConvOps {
     int outImage = outC * l;
     boolean f32 = x.dtype() == DType.FLOAT32;
     int wSize = outC * k;
+    boolean wide = f32 && WideIm2col.applies(g) && WideIm2col.allFinite(w.storage.f, w.offset, w.numel());
     java.util.List<Object> partials = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
     Threads.parallelFor(0, n, 1, (from, to) -> {
       float[] pwF = gw != null && f32 ? new float[wSize] : null;
       double[] pwD = gw != null && !f32 ? new double[wSize] : null;
       for (int i = from; i < to; i++) {
-        if (f32) {
-          float[] cols = colsF(g.colsLength());
+        if (wide && WideIm2col.allFinite(x.storage.f, x.offset + i * inImage, inImage)) {
+          backwardWide(x.storage.f, x.offset + i * inImage, w, go.storage.f, go.offset + i * outImage, g, pwF,
+              gx == null ? null : gx.storage.f, i * inImage);
+        } else if (f32) {
+          float[] cols = SCRATCH.get().floats(Scratch.COLS, g.colsLength());
           if (gw != null) {
             Im2col.im2col(x.storage.f, x.offset + i * inImage, g, cols, 0);
             Gemm.sgemm(false, true, outC, k, l, 1f, go.storage.f, go.offset + i * outImage, l, cols, 0, l,
@@ -168,7 +231,7 @@ final class ConvOps {
             Im2col.col2im(cols, 0, g, gx.storage.f, i * inImage);
           }
         } else {
-          double[] cols = colsD(g.colsLength());
+          double[] cols = SCRATCH.get().doubles(g.colsLength());
           if (gw != null) {
             Im2col.im2col(x.storage.d, x.offset + i * inImage, g, cols, 0);
             Gemm.dgemm(false, true, outC, k, l, 1.0, go.storage.d, go.offset + i * outImage, l, cols, 0, l,
@@ -201,6 +264,33 @@ final class ConvOps {
           }
         }
       }
+    }
+  }
+
+  /**
+   * One image's backward in the wide layout: adds its weight gradient to {@code pw} and writes its input
+   * gradient to {@code gx[gxOff ..]}; either array may be null when not needed.
+   */
+  private static void backwardWide(float[] x, int xOff, Tensor w, float[] go, int goOff, ConvGeometry g,
+      float[] pw, float[] gx, int gxOff) {
+    int outC = w.shape[0];
+    int k = g.colRows();
+    int len = WideIm2col.wideLength(g);
+    Scratch scratch = SCRATCH.get();
+    float[] goWide = scratch.floats(Scratch.WIDE, outC * len);
+    WideIm2col.toWide(go, goOff, outC, g, goWide);
+    float[] cols = scratch.floats(Scratch.COLS, k * len);
+    if (pw != null) {
+      unfoldWide(x, xOff, g, cols);
+      Gemm.sgemm(false, true, outC, k, len, 1f, goWide, 0, len, cols, 0, len, 1f, pw, 0, k);
+    }
+    if (gx != null) {
+      Gemm.sgemm(true, false, k, len, outC, 1f, w.storage.f, w.offset, k, goWide, 0, len, 0f, cols, 0, len);
+      int paddedLength = WideIm2col.paddedLength(g);
+      float[] padded = scratch.floats(Scratch.PADDED_GRAD, paddedLength);
+      Arrays.fill(padded, 0, paddedLength, 0f);
+      WideIm2col.col2im(cols, g, padded, scratch.floats(Scratch.STAGE, paddedLength));
+      WideIm2col.unpad(padded, g, gx, gxOff);
     }
   }
 

@@ -183,7 +183,11 @@ final class Elementwise {
     });
   }
 
-  /** {@code g} where {@code y > 0}, else 0: one pass for the common float32 case. */
+  /**
+   * The input gradient of relu from its output {@code y}: {@code y <= 0 ? 0 : g}, PyTorch's
+   * {@code threshold_backward} (a NaN output passes its gradient through). One pass for the common float32
+   * case.
+   */
   static Tensor reluBackward(Tensor g, Tensor y) {
     if (g.dtype() == DType.FLOAT32 && y.dtype() == DType.FLOAT32 && g.isContiguous() && y.isContiguous()
         && Shapes.same(g.shape, y.shape)) {
@@ -195,12 +199,25 @@ final class Elementwise {
       int yo = y.offset;
       Threads.parallelFor(0, o.length, PARALLEL_GRAIN_ELEMENTS, (from, to) -> {
         for (int i = from; i < to; i++) {
-          o[i] = yv[yo + i] > 0f ? gv[go + i] : 0f;
+          o[i] = Float.intBitsToFloat(Float.floatToRawIntBits(gv[go + i]) & passMask(yv[yo + i]));
         }
       });
       return out;
     }
-    return g.mul(y.gt(0));
+    return g.maskedFill(y.le(0), 0);
+  }
+
+  /**
+   * All zeros when {@code y <= 0}, else (above zero, or NaN) all ones, computed without a branch: a loop of
+   * {@code y <= 0 ? 0 : g} mispredicts on about every other element of a ReLU's output, masking g's bits
+   * does not. As an int, y's bits are {@code <= 0} for +0 and for everything with the sign bit set; of
+   * those, the ones with a magnitude above infinity's are NaNs.
+   */
+  private static int passMask(float y) {
+    int bits = Float.floatToRawIntBits(y);
+    int signedOrZero = ((bits - 1) | bits) >> 31;
+    int notNan = ~((0x7f800000 - (bits & 0x7fffffff)) >> 31);
+    return ~(signedOrZero & notNan);
   }
 
   static Tensor clamp(Tensor a, double min, double max) {
@@ -475,6 +492,17 @@ final class Elementwise {
   }
 
   private static void unaryKernel(UnaryOp op, Tensor a, Tensor out) {
+    if (op == UnaryOp.RELU && a.dtype() == DType.FLOAT32 && a.isContiguous() && a.offset == 0 && out.offset == 0) {
+      // One index for both arrays: the JIT vectorises this loop, not one with an offset per array.
+      float[] o = out.storage.f;
+      float[] x = a.storage.f;
+      Threads.parallelFor(0, a.numel(), PARALLEL_GRAIN_ELEMENTS, (from, to) -> {
+        for (int i = from; i < to; i++) {
+          o[i] = Math.max(x[i], 0f);
+        }
+      });
+      return;
+    }
     int[][] strides = {out.stride, a.stride};
     int[] base = {out.offset, a.offset};
     if (a.dtype() == DType.FLOAT32) {

@@ -11,6 +11,9 @@ import java.util.Arrays;
 final class Reductions {
   private Reductions() {}
 
+  /** Elements below this count run on the calling thread. */
+  private static final int PARALLEL_GRAIN_ELEMENTS = 1 << 15;
+
   /** Sorted, unique, wrapped dims; null means all. */
   private static boolean[] reducedMask(String op, Tensor t, int[] dims) {
     boolean[] mask = new boolean[t.dim()];
@@ -90,20 +93,14 @@ final class Reductions {
     }
     Tensor out = Tensor.empty(rt, new int[] {outer});
     DType ct = t.dtype().computeType();
-    boolean prefix = true;
-    for (int i = 0; i < nr; i++) {
-      prefix &= red[i] == i;
-    }
-    if (prefix && t.isContiguous() && ct == DType.FLOAT32 && nr > 0 && nk > 0) {
-      // Leading dims reduced (a bias gradient): accumulate whole rows.
-      float[] x = t.storage.f;
-      double[] acc = new double[outer];
-      for (int r = 0; r < inner; r++) {
-        int base = t.offset + r * outer;
-        for (int j = 0; j < outer; j++) {
-          acc[j] += x[base + j];
-        }
+    boolean keptRun = nk > 0 && kept[nk - 1] - kept[0] == nk - 1;
+    if (keptRun && nr > 0 && t.numel() > 0 && t.isContiguous() && ct == DType.FLOAT32) {
+      // The kept dims are one run: t is [before, kept, after] in place, no permuted copy needed.
+      int after = 1;
+      for (int i = kept[nk - 1] + 1; i < n; i++) {
+        after *= t.shape[i];
       }
+      double[] acc = sumAroundRun(t.storage.f, t.offset, inner / after, outer, after);
       for (int j = 0; j < outer; j++) {
         out.storage.setDouble(j, acc[j]);
       }
@@ -147,6 +144,53 @@ final class Reductions {
       }
     }
     return out;
+  }
+
+  /**
+   * Sums of a contiguous [before, kept, after] block over its first and last dims, one double per kept
+   * index: a bias gradient is [batch, features] (after = 1) or [batch, channels, H·W] (conv). A row of
+   * {@code after} elements is summed into four interleaved partial sums, which hides the latency of
+   * dependent double adds.
+   */
+  private static double[] sumAroundRun(float[] x, int off, int before, int kept, int after) {
+    double[] acc = new double[kept];
+    if (after == 1) {
+      for (int b = 0; b < before; b++) {
+        int base = off + b * kept;
+        for (int k = 0; k < kept; k++) {
+          acc[k] += x[base + k];
+        }
+      }
+      return acc;
+    }
+    // Tasks split the kept indices: each sum is one task's, in the same order as on one thread.
+    int grain = (int) Math.max(1, PARALLEL_GRAIN_ELEMENTS / ((long) before * after));
+    Threads.parallelFor(0, kept, grain, (k0, k1) -> sumRows(x, off, before, kept, after, k0, k1, acc));
+    return acc;
+  }
+
+  /** Adds rows {@code [k0, k1)} of every {@code before} block into {@code acc}, four partial sums per row. */
+  private static void sumRows(float[] x, int off, int before, int kept, int after, int k0, int k1, double[] acc) {
+    for (int b = 0; b < before; b++) {
+      for (int k = k0; k < k1; k++) {
+        int row = off + (b * kept + k) * after;
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 4 <= after; i += 4) {
+          s0 += x[row + i];
+          s1 += x[row + i + 1];
+          s2 += x[row + i + 2];
+          s3 += x[row + i + 3];
+        }
+        for (; i < after; i++) {
+          s0 += x[row + i];
+        }
+        acc[k] += (s0 + s1) + (s2 + s3);
+      }
+    }
   }
 
   static Tensor mean(Tensor t, int[] dims, boolean keepdim) {

@@ -219,6 +219,23 @@ class ElementwiseTest {
   }
 
   @Test
+  void reluGradientIsZeroExactlyWhereTheOutputIsAtMostZeroAsTorchThresholdBackward() {
+    float[] xs = {-1, 0, -0f, 2, NAN, INF, -INF, 3};
+    float[] gs = {5, 5, 5, NAN, 7, -INF, 5, -0f};
+    float[] expected = {0, 0, 0, NAN, 7, -INF, 0, -0f};
+    // Contiguous gradient (the one-pass kernel) and a transposed one (the tensor-op path) agree bit for bit.
+    Tensor[] grads = {Torch.tensor(gs).view(2, 4), Torch.tensor(gs).view(2, 4).t().contiguous().t()};
+    for (Tensor g : grads) {
+      Tensor x = Torch.tensor(xs).view(2, 4).requiresGrad_();
+      x.relu().backward(g);
+      float[] actual = x.grad().toFloatArray();
+      for (int i = 0; i < expected.length; i++) {
+        assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(actual[i]), "element " + i);
+      }
+    }
+  }
+
+  @Test
   void sigmoidValuesAndSaturation() {
     assertClose(new float[] {0.5f, 0.7310586f, 0.26894143f, 0.8807971f}, f32(0, 1, -1, 2).sigmoid(), 1e-7);
     // Large finite inputs saturate to exactly 1 and 0 without overflowing to NaN.

@@ -56,6 +56,20 @@ class ReductionTest {
   }
 
   @Test
+  void sumAroundTheKeptDimsOfAConvGradientMatchesADoubleReference() {
+    // A narrowed view, contiguous from a storage offset; dims 0, 3 and 4 reduced around kept dims 1 and 2.
+    Tensor y = Torch.randn(new Generator(3), DType.FLOAT32, 5, 4, 3, 7, 9).narrow(0, 1, 4);
+    Tensor s = y.sum(new int[] {0, 3, 4}, false);
+    assertArrayEquals(new int[] {4, 3}, s.shape());
+    float[] v = y.contiguous().toFloatArray();
+    double[] expected = new double[12];
+    for (int i = 0; i < v.length; i++) {
+      expected[(i / 63) % 12] += v[i];
+    }
+    assertClose(expected, s, 1e-5);
+  }
+
+  @Test
   void integerAndBoolSumsStayInt64() {
     Tensor s = Torch.arange(5).sum();
     assertEquals(DType.INT64, s.dtype());

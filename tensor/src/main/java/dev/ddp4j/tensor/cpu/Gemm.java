@@ -84,8 +84,10 @@ public final class Gemm {
     /** A human description, e.g. "OpenBLAS (native, /usr/lib/.../libblas.so.3) via netlib". */
     public String description() {
       return switch (this) {
-        case NATIVE -> isAvailable() ? "OpenBLAS (native, " + NativeBlas.path() + ") via netlib" : "OpenBLAS (unavailable)";
-        case VECTOR -> isAvailable() ? "Vector API (" + VectorSgemm.describe() + ", pure Java)" : "Vector API (unavailable)";
+        case NATIVE -> isAvailable()
+            ? "OpenBLAS (native, " + NativeBlas.path() + ") via netlib" : "OpenBLAS (unavailable)";
+        case VECTOR -> isAvailable()
+            ? "Vector API (" + VectorSgemm.describe() + ", pure Java)" : "Vector API (unavailable)";
         case JAVA -> "plain Java loops";
       };
     }
@@ -219,7 +221,12 @@ public final class Gemm {
   }
 
   static boolean vectorModulePresent() {
-    return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    return VectorModule.PRESENT;
+  }
+
+  /** Whether the JVM was started with {@code --add-modules jdk.incubator.vector}; looked up once. */
+  private static final class VectorModule {
+    static final boolean PRESENT = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
   }
 
   /**

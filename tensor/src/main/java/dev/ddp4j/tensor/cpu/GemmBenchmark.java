@@ -2,6 +2,7 @@ package dev.ddp4j.tensor.cpu;
 
 import dev.ddp4j.tensor.Threads;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -37,12 +38,17 @@ public final class GemmBenchmark {
 
   private GemmBenchmark() {}
 
-  /** One measured case. */
-  public record Row(String kernel, int threads, int n, int reps, double medianGflops, double bestGflops) {
+  /**
+   * One measured case. {@code cpuShare} is the process's CPU time over wall time × threads while
+   * the repeats ran: well below 1 means other processes took cores and the figures are low.
+   */
+  public record Row(String kernel, int threads, int n, int reps, double medianGflops, double bestGflops,
+      double cpuShare) {
     /** One JSON object on one line, e.g. {"n":1024,"threads":1,"gflops":150.2,...}. */
     public String toJson() {
       return String.format(Locale.ROOT, "{\"n\":%d,\"threads\":%d,\"gflops\":%.2f,\"best_gflops\":%.2f,"
-          + "\"reps\":%d,\"kernel\":\"%s\"}", n, threads, medianGflops, bestGflops, reps, kernel);
+          + "\"reps\":%d,\"cpu_share\":%.2f,\"kernel\":\"%s\"}",
+          n, threads, medianGflops, bestGflops, reps, cpuShare, kernel);
     }
   }
 
@@ -87,9 +93,11 @@ public final class GemmBenchmark {
         out.printf("# %-7s %s%n", kernel.id(), kernel.description());
       }
       out.printf("# selected by ddp4j: %s%n", selectedId());
-      out.printf("# float32 C = A·B, square n×n; median and best over repeats of ~%.1f s; GFLOP/s = 2n³/t%n",
-          TARGET_SECONDS_PER_CASE);
-      out.printf("%-8s %7s %6s %16s %14s %6s%n", "kernel", "threads", "n", "median GFLOP/s", "best GFLOP/s", "reps");
+      out.printf(Locale.ROOT, "# float32 C = A·B, square n×n; median and best over repeats of ~%.1f s;"
+          + " GFLOP/s = 2n³/t%n", TARGET_SECONDS_PER_CASE);
+      out.printf("# cpu%%: process CPU time / (wall time x threads) during the repeats; well below 100 = other load%n");
+      out.printf("%-8s %7s %6s %16s %14s %6s %5s%n", "kernel", "threads", "n", "median GFLOP/s", "best GFLOP/s", "reps",
+          "cpu%");
       out.flush();
     }
     int savedThreads = Threads.getNumThreads();
@@ -107,8 +115,8 @@ public final class GemmBenchmark {
             if (json) {
               out.println(row.toJson());
             } else {
-              out.printf(Locale.ROOT, "%-8s %7d %6d %16.1f %14.1f %6d%n",
-                  row.kernel(), row.threads(), row.n(), row.medianGflops(), row.bestGflops(), row.reps());
+              out.printf(Locale.ROOT, "%-8s %7d %6d %16.1f %14.1f %6d %5.0f%n", row.kernel(), row.threads(), row.n(),
+                  row.medianGflops(), row.bestGflops(), row.reps(), 100 * row.cpuShare());
             }
             out.flush();
           }
@@ -144,13 +152,27 @@ public final class GemmBenchmark {
     double last = recent[(calls - 1) % 3];
     int reps = (int) Math.max(MIN_REPS, Math.min(MAX_REPS, Math.ceil(TARGET_SECONDS_PER_CASE / last)));
     double[] seconds = new double[reps];
+    long cpuStart = processCpuNanos();
+    long wallStart = System.nanoTime();
     for (int i = 0; i < reps; i++) {
       seconds[i] = timeOnce(kernel, n, a, b, c);
     }
+    long wall = System.nanoTime() - wallStart;
+    long cpu = processCpuNanos() - cpuStart;
+    double cpuShare = cpuStart < 0 ? Double.NaN : (double) cpu / ((double) wall * threads);
     Arrays.sort(seconds);
     double median = reps % 2 == 1 ? seconds[reps / 2] : (seconds[reps / 2 - 1] + seconds[reps / 2]) / 2;
     double flops = 2.0 * n * n * n;
-    return new Row(kernel.id(), threads, n, reps, flops / median / 1e9, flops / seconds[0] / 1e9);
+    return new Row(kernel.id(), threads, n, reps, flops / median / 1e9, flops / seconds[0] / 1e9, cpuShare);
+  }
+
+  /** CPU time of the whole process in nanoseconds, or -1 where the JVM does not report it. */
+  private static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime();
+    }
+    return -1;
   }
 
   private static String selectedId() {

@@ -157,6 +157,10 @@ public final class Pooling {
 
   private static void maxPlane(float[] in, int inBase, ConvGeometry g, float[] out, int outBase,
                                int[] indices, int idxBase) {
+    if (isDense2x2(g)) {
+      maxPlane2x2(in, inBase, g.width(), g.outH(), g.outW(), out, outBase, indices, idxBase);
+      return;
+    }
     int w = g.width();
     int dH = g.dilationH();
     int dW = g.dilationW();
@@ -185,6 +189,57 @@ public final class Pooling {
         indices[idxBase + o] = arg;
       }
     }
+  }
+
+  /**
+   * Whether every window is a whole 2×2 block of the input: kernel 2, stride 2, no padding, no dilation,
+   * and (in ceil mode) no window clipped at the bottom or right edge. This is LeNet's and most CNNs' pooling.
+   */
+  static boolean isDense2x2(ConvGeometry g) {
+    return g.kernelH() == 2 && g.kernelW() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0
+        && g.padW() == 0 && g.dilationH() == 1 && g.dilationW() == 1 && 2 * g.outH() <= g.height()
+        && 2 * g.outW() <= g.width();
+  }
+
+  /**
+   * {@link #maxPlane(float[], int, ConvGeometry, float[], int, int[], int)} for {@link #isDense2x2} windows:
+   * the same taps in the same order (top-left, top-right, bottom-left, bottom-right) under the same rule,
+   * without branches. The running maximum is kept as float bits so that each step is an int select, which
+   * the JIT compiles to a conditional move; the plain loop's branch mispredicts on about every other window
+   * of real activations and costs several times more.
+   */
+  private static void maxPlane2x2(float[] in, int inBase, int w, int outH, int outW, float[] out, int outBase,
+                                  int[] indices, int idxBase) {
+    for (int oh = 0, o = 0; oh < outH; oh++) {
+      int top = inBase + 2 * oh * w;
+      for (int ow = 0; ow < outW; ow++, o++) {
+        int at = top + 2 * ow;
+        int max = Float.floatToRawIntBits(in[at]);
+        int arg = at;
+        int take = replaces(in[at + 1], max);
+        max = select(take, Float.floatToRawIntBits(in[at + 1]), max);
+        arg = select(take, at + 1, arg);
+        take = replaces(in[at + w], max);
+        max = select(take, Float.floatToRawIntBits(in[at + w]), max);
+        arg = select(take, at + w, arg);
+        take = replaces(in[at + w + 1], max);
+        max = select(take, Float.floatToRawIntBits(in[at + w + 1]), max);
+        arg = select(take, at + w + 1, arg);
+        out[outBase + o] = Float.intBitsToFloat(max);
+        indices[idxBase + o] = arg - inBase;
+      }
+    }
+  }
+
+  /** All ones when tap {@code v} replaces the running maximum (bits {@code max}): it is greater, or NaN. */
+  private static int replaces(float v, int max) {
+    // Two int selects or-ed, not ||: a short-circuit compiles to the very branch this avoids.
+    return (v > Float.intBitsToFloat(max) ? -1 : 0) | (v != v ? -1 : 0);
+  }
+
+  /** {@code mask} all ones: {@code a}; all zeros: {@code b}. */
+  private static int select(int mask, int a, int b) {
+    return b ^ ((a ^ b) & mask);
   }
 
   private static void maxPlane(double[] in, int inBase, ConvGeometry g, double[] out, int outBase,

@@ -1,6 +1,7 @@
 package dev.ddp4j.tensor.optim;
 
 import dev.ddp4j.tensor.Tensor;
+import dev.ddp4j.tensor.Torch;
 import java.util.List;
 import java.util.Map;
 
@@ -43,6 +44,20 @@ public final class SGD extends Optimizer {
 
   @Override
   protected void update(Tensor p, Tensor g, Map<String, Tensor> st) {
+    Tensor buf = momentum != 0 ? st.get("momentum_buffer") : null;
+    if (!SgdKernel.applies(p, g, buf)) {
+      updateByTensorOps(p, g, st);
+      return;
+    }
+    boolean firstStep = momentum != 0 && buf == null;
+    if (firstStep) {
+      buf = Torch.zeros(p.dtype(), p.shape());
+      st.put("momentum_buffer", buf);
+    }
+    SgdKernel.update(p, g, buf, firstStep, lr, momentum, dampening, weightDecay, nesterov);
+  }
+
+  private void updateByTensorOps(Tensor p, Tensor g, Map<String, Tensor> st) {
     Tensor d = weightDecay != 0 ? g.add(p, weightDecay) : g;
     if (momentum != 0) {
       Tensor buf = st.get("momentum_buffer");

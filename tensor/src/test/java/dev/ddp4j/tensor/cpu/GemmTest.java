@@ -28,7 +28,7 @@ class GemmTest {
   /** m, n, k: odd sizes, sizes around the kernels' blocking (KC 256, MC 96, NC 1024/2048), thin shapes. */
   private static final int[][] SHAPES = {
       {1, 1, 1}, {7, 33, 65}, {65, 7, 33}, {33, 65, 257}, {257, 33, 7}, {257, 65, 257}, {65, 257, 257},
-      {1, 257, 65}, {257, 1, 65}, {7, 2049, 33}};
+      {1, 257, 65}, {257, 1, 65}, {7, 2049, 33}, {49, 65, 1031}};
 
   private int savedThreads;
 

@@ -117,6 +117,35 @@ class PoolingTest {
   }
 
   @Test
+  void dense2x2WindowsFollowTheGeneralRuleOnTiesSignedZerosInfinitiesAndNans() {
+    float[] values = {-1f, -0f, 0f, 1f, 2f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
+    Random r = new Random(11);
+    // Exact fit, an odd size that drops the last row and column, and ceil mode that keeps them (general path).
+    ConvGeometry[] geometries = {ConvGeometry.maxPool2d(1, 6, 8, 2, 2, 2, 2, 0, 0, 1, 1, false),
+        ConvGeometry.maxPool2d(1, 7, 5, 2, 2, 2, 2, 0, 0, 1, 1, false),
+        ConvGeometry.maxPool2d(1, 7, 5, 2, 2, 2, 2, 0, 0, 1, 1, true)};
+    for (ConvGeometry g : geometries) {
+      int batch = 40;
+      float[] xf = new float[batch * g.inPlaneSize()];
+      double[] x = new double[xf.length];
+      for (int i = 0; i < xf.length; i++) {
+        xf[i] = values[r.nextInt(values.length)];
+        x[i] = xf[i];
+      }
+      int[] idx = new int[batch * g.outPlaneSize()];
+      directMax(x, batch, g, idx);
+      float[] out = new float[idx.length];
+      int[] idxF = new int[idx.length];
+      Pooling.maxPool2d(xf, 0, batch, g, out, 0, idxF, 0);
+      assertArrayEquals(idx, idxF, g::toString);
+      for (int o = 0; o < out.length; o++) {
+        float expected = xf[(o / g.outPlaneSize()) * g.inPlaneSize() + idx[o]];
+        assertEquals(Float.floatToIntBits(expected), Float.floatToIntBits(out[o]), g + " output " + o);
+      }
+    }
+  }
+
+  @Test
   void windowsOfMinusInfinityReportTheirFirstRealTapAndPaddingOnlyWindowsReportMinusOne() {
     double[] x = new double[16];
     Arrays.fill(x, Double.NEGATIVE_INFINITY);

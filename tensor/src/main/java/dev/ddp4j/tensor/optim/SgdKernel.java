@@ -1,0 +1,68 @@
+package dev.ddp4j.tensor.optim;
+
+import dev.ddp4j.tensor.DType;
+import dev.ddp4j.tensor.Tensor;
+import dev.ddp4j.tensor.Threads;
+import java.util.Arrays;
+
+/**
+ * The whole {@link SGD} update of one dense float32 parameter in a single pass over its elements,
+ * instead of one pass (and possibly one temporary) per tensor op.
+ *
+ * <p>Each element goes through exactly the float operations of the unfused tensor ops, in the same
+ * order and with the same float-rounded scalars ({@code d = g + wd·p}; {@code b = b·μ + (1−τ)·d};
+ * {@code d = nesterov ? d + μ·b : b}; {@code p = p + (−lr)·d}), so both paths give identical bits.
+ * Runs on the optimizer's thread and splits large parameters over the intra-op pool.
+ */
+final class SgdKernel {
+  private SgdKernel() {}
+
+  /** Elements below this count run on the calling thread. */
+  private static final int PARALLEL_GRAIN_ELEMENTS = 1 << 15;
+
+  /**
+   * Whether {@link #update} can run: float32 parameter, gradient and buffer (when present) with the same
+   * shape, each contiguous from the start of its own storage (as parameters, fresh gradients and buffers
+   * are). One index then addresses all three arrays, the loop shape the JIT vectorises.
+   */
+  static boolean applies(Tensor p, Tensor g, Tensor buf) {
+    return dense(p) && dense(g) && Arrays.equals(p.shape(), g.shape()) && p.storage() != g.storage()
+        && (buf == null || (dense(buf) && Arrays.equals(p.shape(), buf.shape()) && buf.storage() != p.storage()
+            && buf.storage() != g.storage()));
+  }
+
+  private static boolean dense(Tensor t) {
+    return t.dtype() == DType.FLOAT32 && t.isContiguous() && t.storageOffset() == 0;
+  }
+
+  /**
+   * Updates {@code p} (and {@code buf}) in place from {@code g}. {@code buf} is null without
+   * momentum; {@code firstStep} means {@code buf} is fresh and receives {@code d} instead of the
+   * momentum recurrence.
+   */
+  static void update(Tensor p, Tensor g, Tensor buf, boolean firstStep, double lr, double momentum,
+      double dampening, double weightDecay, boolean nesterov) {
+    float[] pv = p.storage().floats();
+    float[] gv = g.storage().floats();
+    float[] bv = buf == null ? null : buf.storage().floats();
+    float wd = (float) weightDecay;
+    float mu = (float) momentum;
+    float keep = (float) (1 - dampening);
+    float step = (float) -lr;
+    boolean decay = weightDecay != 0;
+    Threads.parallelFor(0, p.numel(), PARALLEL_GRAIN_ELEMENTS, (from, to) -> {
+      for (int i = from; i < to; i++) {
+        float d = gv[i];
+        if (decay) {
+          d = d + wd * pv[i];
+        }
+        if (bv != null) {
+          float b = firstStep ? d : bv[i] * mu + keep * d;
+          bv[i] = b;
+          d = nesterov ? d + mu * b : b;
+        }
+        pv[i] = pv[i] + step * d;
+      }
+    });
+  }
+}
