@@ -46,7 +46,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "allreduce", mixinStandardHelpOptions = true,
     description = {"Measures float32 allreduce (SUM) across ranks: median time, algbw = bytes/t, "
         + "busbw = algbw*2(N-1)/N (GB/s).",
-        "Compare with /work/shared/bench/peers/run.sh gloo_allreduce.py run beside it."})
+        "Compare with PyTorch gloo (the peer script gloo_allreduce.py) run beside it."})
 public final class BenchAllreduceCommand implements Callable<Integer> {
   private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration CHILD_EXIT_TIMEOUT = Duration.ofSeconds(60);

@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 /** {@code ddp4j bench gemm}: square float32 GEMM throughput per kernel, thread count and size. */
 @Command(name = "gemm", mixinStandardHelpOptions = true,
     description = {"Measures square float32 C = A·B (GFLOP/s = 2n³/t, median over ~1.2 s of repeats).",
-        "Compare with /work/shared/bench/peers/gemm.py (torch.mm) run beside it."})
+        "Compare with torch.mm (the peer script gemm.py) run beside it."})
 public final class BenchGemmCommand implements Callable<Integer> {
 
   @Spec
