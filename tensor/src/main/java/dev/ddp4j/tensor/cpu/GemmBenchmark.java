@@ -25,7 +25,14 @@ public final class GemmBenchmark {
   public static final int[] DEFAULT_THREADS = {1, 2};
   /** Measured time per case, in seconds. */
   static final double TARGET_SECONDS_PER_CASE = 1.2;
-  /** Least warm-up per case (JIT, caches, page faults), in seconds. */
+  /**
+   * Warm-up of each kernel before the first case, in seconds: C2 needs a second or two to compile
+   * the Vector API micro-kernel, and until then it runs up to 100× slower at steady-looking times.
+   */
+  static final double KERNEL_WARMUP_SECONDS = 2.0;
+  /** Size of the warm-up GEMMs. */
+  static final int KERNEL_WARMUP_N = 256;
+  /** Least warm-up per case (caches, page faults, thread count), in seconds. */
   static final double WARMUP_SECONDS = 0.3;
   /** Most warm-up per case, in seconds: warm-up also waits for three consecutive similar times. */
   static final double MAX_WARMUP_SECONDS = 3.0;
@@ -103,6 +110,7 @@ public final class GemmBenchmark {
     int savedThreads = Threads.getNumThreads();
     List<Row> rows = new ArrayList<>();
     try {
+      warmUpKernels(kernels);
       for (int t : threads) {
         Threads.setNumThreads(t);
         for (int n : sizes) {
@@ -128,9 +136,21 @@ public final class GemmBenchmark {
     return rows;
   }
 
+  /** Runs every kernel for {@link #KERNEL_WARMUP_SECONDS} so that the JIT has compiled it. */
+  private static void warmUpKernels(List<Gemm.Kernel> kernels) {
+    float[] a = random(KERNEL_WARMUP_N * KERNEL_WARMUP_N, 3);
+    float[] b = random(KERNEL_WARMUP_N * KERNEL_WARMUP_N, 4);
+    float[] c = new float[KERNEL_WARMUP_N * KERNEL_WARMUP_N];
+    for (Gemm.Kernel kernel : kernels) {
+      long end = System.nanoTime() + (long) (KERNEL_WARMUP_SECONDS * 1e9);
+      while (System.nanoTime() < end) {
+        timeOnce(kernel, KERNEL_WARMUP_N, a, b, c);
+      }
+    }
+  }
+
   private static Row measure(Gemm.Kernel kernel, int threads, int n, float[] a, float[] b, float[] c) {
-    // Warm up until the times settle: C2 compiles the Vector API kernels during the first calls,
-    // and until then they run tens of times slower.
+    // Warm up until the times settle (caches, page faults, the pool's threads).
     long start = System.nanoTime();
     double[] recent = new double[3];
     int calls = 0;
