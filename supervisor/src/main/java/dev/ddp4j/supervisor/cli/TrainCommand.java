@@ -240,26 +240,40 @@ public final class TrainCommand implements Callable<Integer> {
         .build();
   }
 
-  /** Case-insensitive enum option values with a clear error. */
-  static final class ModelConverter implements picocli.CommandLine.ITypeConverter<ModelKind> {
+  /** Case-insensitive enum option values; an unknown value names every accepted one. */
+  abstract static class LowerCaseEnumConverter<E extends Enum<E>> implements picocli.CommandLine.ITypeConverter<E> {
+    private final Class<E> type;
+
+    LowerCaseEnumConverter(Class<E> type) {
+      this.type = type;
+    }
+
     @Override
-    public ModelKind convert(String value) {
-      try {
-        return ModelKind.valueOf(value.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new picocli.CommandLine.TypeConversionException("expected mlp, cnn, xor or logreg, got '" + value + "'");
+    public E convert(String value) {
+      for (E e : type.getEnumConstants()) {
+        if (e.name().equalsIgnoreCase(value)) {
+          return e;
+        }
       }
+      java.util.List<String> names = new java.util.ArrayList<>();
+      for (E e : type.getEnumConstants()) {
+        names.add(e.name().toLowerCase(Locale.ROOT));
+      }
+      String last = names.remove(names.size() - 1);
+      throw new picocli.CommandLine.TypeConversionException(
+          "expected " + String.join(", ", names) + " or " + last + ", got '" + value + "'");
     }
   }
 
-  static final class OptimizerConverter implements picocli.CommandLine.ITypeConverter<OptimizerKind> {
-    @Override
-    public OptimizerKind convert(String value) {
-      try {
-        return OptimizerKind.valueOf(value.toUpperCase(Locale.ROOT));
-      } catch (IllegalArgumentException e) {
-        throw new picocli.CommandLine.TypeConversionException("expected sgd, rmsprop or adam, got '" + value + "'");
-      }
+  static final class ModelConverter extends LowerCaseEnumConverter<ModelKind> {
+    ModelConverter() {
+      super(ModelKind.class);
+    }
+  }
+
+  static final class OptimizerConverter extends LowerCaseEnumConverter<OptimizerKind> {
+    OptimizerConverter() {
+      super(OptimizerKind.class);
     }
   }
 }

@@ -34,8 +34,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class SafeTensorsTest {
-  private static final Path PYTHON = Path.of("/usr/bin/python3");
-  private static final long PYTHON_TIMEOUT_SECONDS = 120;
 
   @TempDir
   Path dir;
@@ -351,8 +349,8 @@ class SafeTensorsTest {
 
   @Test
   void torchWrittenFileLoadsWithExactValues() throws IOException {
-    Path file = resource("torch_written.safetensors");
-    JsonNode expected = new ObjectMapper().readTree(resource("torch_written.json").toFile());
+    Path file = InteropPython.resource("torch_written.safetensors");
+    JsonNode expected = new ObjectMapper().readTree(InteropPython.resource("torch_written.json").toFile());
 
     Map<String, Tensor> loaded = SafeTensors.load(file);
     assertEquals(fieldNames(expected.get("tensors")), new ArrayList<>(loaded.keySet()));
@@ -362,13 +360,13 @@ class SafeTensorsTest {
 
   @Test
   void torchReadsDdp4jFileWithExactValues() throws IOException, InterruptedException {
-    Assumptions.assumeTrue(torchAvailable(), "skipped: " + PYTHON + " -c 'import torch' fails here, so there is "
+    Assumptions.assumeTrue(InteropPython.torchAvailable(), "skipped: " + InteropPython.PYTHON + " -c 'import torch' fails here, so there is "
         + "no PyTorch to read the file with");
     Map<String, Tensor> tensors = sampleTensors();
     Path file = dir.resolve("ddp4j_written.safetensors");
     SafeTensors.save(tensors, Map.of("producer", "ddp4j"), file);
 
-    JsonNode printed = new ObjectMapper().readTree(runPython(resource("safetensors_io.py").toString(), "read",
+    JsonNode printed = new ObjectMapper().readTree(InteropPython.run(InteropPython.resource("safetensors_io.py").toString(), "read",
         file.toString()));
     assertEquals(Map.of("producer", "ddp4j"), new ObjectMapper().convertValue(printed.get("metadata"), Map.class));
     assertEquals(fieldNames(printed.get("tensors")), tensors.keySet().stream().sorted().toList());
@@ -489,49 +487,6 @@ class SafeTensorsTest {
   private List<Path> listDir() throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       return s.toList();
-    }
-  }
-
-  private static Path resource(String name) {
-    try {
-      return Path.of(SafeTensorsTest.class.getResource("/interop/" + name).toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static boolean torchAvailable() throws InterruptedException {
-    if (!Files.isExecutable(PYTHON)) {
-      return false;
-    }
-    try {
-      runPython("-c", "import torch");
-      return true;
-    } catch (IOException | AssertionError e) {
-      return false;
-    }
-  }
-
-  /** Runs {@link #PYTHON} with the arguments and returns its standard output; fails on a non-zero exit. */
-  private static String runPython(String... args) throws IOException, InterruptedException {
-    Path out = Files.createTempFile("safetensors-py", ".out");
-    Path err = Files.createTempFile("safetensors-py", ".err");
-    List<String> command = new ArrayList<>();
-    command.add(PYTHON.toString());
-    command.addAll(List.of(args));
-    Process p = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    try {
-      if (!p.waitFor(PYTHON_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        throw new AssertionError(command + " did not finish in " + PYTHON_TIMEOUT_SECONDS + " s");
-      }
-      if (p.exitValue() != 0) {
-        throw new AssertionError(command + " exited with " + p.exitValue() + ": " + Files.readString(err));
-      }
-      return Files.readString(out);
-    } finally {
-      p.destroyForcibly();
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
     }
   }
 }

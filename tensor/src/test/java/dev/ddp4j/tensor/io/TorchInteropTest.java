@@ -53,8 +53,6 @@ import org.junit.jupiter.api.io.TempDir;
  * dtype) moves logits by far more and flips predictions that are not near ties.
  */
 class TorchInteropTest {
-  private static final Path PYTHON = Path.of("/usr/bin/python3");
-  private static final long PYTHON_TIMEOUT_SECONDS = 120;
   /** Top-two logit gap under which torch and ddp4j may pick different classes (see the class comment). */
   private static final double NEAR_TIE_LOGIT_GAP = 1e-4;
   /** Both compute the mean cross-entropy of the same weights; float32 rounding moves it far less. */
@@ -72,8 +70,8 @@ class TorchInteropTest {
 
   @Test
   void torchTrainedMlpGivesTorchsTestAccuracyInDdp4j() throws IOException {
-    Path weights = resource("mlp_torch.safetensors");
-    Path results = resource("mlp_torch.json");
+    Path weights = InteropPython.resource("mlp_torch.safetensors");
+    Path results = InteropPython.resource("mlp_torch.json");
     assumeTrue(weights != null && results != null, "skipped: interop/mlp_torch.safetensors or mlp_torch.json is "
         + "not on the test class path; run interop/train_torch_mlp.py train to make them");
     assumeFashionMnist();
@@ -109,7 +107,7 @@ class TorchInteropTest {
   @Test
   void ddp4jTrainedMlpReadsBackInTorchBitForBitWithTheSamePredictions() throws IOException, InterruptedException {
     assumeFashionMnist();
-    Path script = resource("train_torch_mlp.py");
+    Path script = InteropPython.resource("train_torch_mlp.py");
     assumeTrue(script != null, "skipped: interop/train_torch_mlp.py is not on the test class path");
     Torch.manualSeed(0);
     Module model = Models.mlp();
@@ -122,9 +120,9 @@ class TorchInteropTest {
     TensorDataset test = FashionMnist.load(FashionMnist.DEFAULT_DIR, false, DDP4J_CHECKED_TEST_IMAGES);
     float[] logits = logits(model, test.inputs());
 
-    assumeTrue(torchAvailable(), "skipped: " + PYTHON + " -c 'import torch' fails here, so there is no PyTorch "
+    assumeTrue(InteropPython.torchAvailable(), "skipped: " + InteropPython.PYTHON + " -c 'import torch' fails here, so there is no PyTorch "
         + "to read the file with");
-    JsonNode torch = new ObjectMapper().readTree(runPython(script.toString(), "check", file.toString(),
+    JsonNode torch = new ObjectMapper().readTree(InteropPython.run(script.toString(), "check", file.toString(),
         Integer.toString(DDP4J_CHECKED_TEST_IMAGES)));
 
     JsonNode tensors = torch.get("tensors");
@@ -255,53 +253,6 @@ class TorchInteropTest {
         FashionMnist.TEST_LABELS)) {
       assumeTrue(Files.isRegularFile(FashionMnist.DEFAULT_DIR.resolve(name)), "skipped: Fashion-MNIST is not "
           + "installed in " + FashionMnist.DEFAULT_DIR + " (apt-get install dataset-fashion-mnist)");
-    }
-  }
-
-  /** The test resource {@code interop/name}, or null when it is not on the class path. */
-  private static Path resource(String name) {
-    URL url = TorchInteropTest.class.getResource("/interop/" + name);
-    try {
-      return url == null ? null : Path.of(url.toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static boolean torchAvailable() throws InterruptedException {
-    if (!Files.isExecutable(PYTHON)) {
-      return false;
-    }
-    try {
-      runPython("-c", "import torch");
-      return true;
-    } catch (IOException | AssertionError e) {
-      return false;
-    }
-  }
-
-  /** Runs {@link #PYTHON} with the arguments and returns its standard output; fails on a non-zero exit. */
-  private static String runPython(String... args) throws IOException, InterruptedException {
-    Path out = Files.createTempFile("torch-interop", ".out");
-    Path err = Files.createTempFile("torch-interop", ".err");
-    List<String> command = new ArrayList<>();
-    command.add(PYTHON.toString());
-    command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
-    builder.environment().put("PYTHONDONTWRITEBYTECODE", "1");  // no __pycache__ beside the imported script
-    Process p = builder.start();
-    try {
-      if (!p.waitFor(PYTHON_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        throw new AssertionError(command + " did not finish in " + PYTHON_TIMEOUT_SECONDS + " s");
-      }
-      if (p.exitValue() != 0) {
-        throw new AssertionError(command + " exited with " + p.exitValue() + ": " + Files.readString(err));
-      }
-      return Files.readString(out);
-    } finally {
-      p.destroyForcibly();
-      Files.deleteIfExists(out);
-      Files.deleteIfExists(err);
     }
   }
 }
