@@ -33,6 +33,22 @@ public final class DistributedTraining {
     return new TrainingHandle(ref, result, system.scheduler());
   }
 
+  /**
+   * Starts rank {@code rank} of a run whose process group was formed elsewhere, typically one rank per
+   * JVM joined by a {@link dev.ddp4j.exchange.collective.RingNode}: this JVM runs that one
+   * {@link RankActor} over {@code collective}, and every member JVM starts the same spec with its own
+   * rank. Progress events describe the whole world (samples scaled by the world size; epoch figures
+   * summed over the ranks). The result holds this rank's weights, equal on every rank. Pausing holds only
+   * this JVM's rank, which the others then wait for in their next collective.
+   */
+  public static TrainingHandle startMember(ActorSystem<?> system, TrainingSpec spec, int rank,
+      dev.ddp4j.exchange.collective.Collective collective, String name) {
+    CompletableFuture<Map<String, Tensor>> result = new CompletableFuture<>();
+    ActorRef<TrainingCoordinator.Command> ref = system.systemActorOf(
+        TrainingCoordinator.createMember(spec, rank, collective, result), name, Props.empty());
+    return new TrainingHandle(ref, result, system.scheduler());
+  }
+
   /** Starts a run as a child named {@code name} of the caller's actor; call it on that actor's thread. */
   public static TrainingHandle start(ActorContext<?> context, TrainingSpec spec, String name) {
     CompletableFuture<Map<String, Tensor>> result = new CompletableFuture<>();

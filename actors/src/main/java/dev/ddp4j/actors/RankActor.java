@@ -7,6 +7,7 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import dev.ddp4j.exchange.collective.Collective;
 import dev.ddp4j.exchange.collective.Communicator;
 import dev.ddp4j.exchange.collective.ProcessGroup;
 import dev.ddp4j.tensor.Tensor;
@@ -44,7 +45,7 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   /** The messages a rank understands. */
   public sealed interface Command {}
 
-  /** Start generation {@code group} and build the replica as rank {@code rank} of it. */
+  /** Start generation {@code group} (null when the group exists already) and build the replica. */
   public record JoinGroup(ProcessGroup group) implements Command {}
 
   /** Start no step numbered {@code step} or later until resumed or given a later step. */
@@ -83,6 +84,8 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   private final ActorRef<TrainingCoordinator.Command> coordinator;
   private final ActorRef<Communicator.Command> communicator;
   private final AbortableCollective collective;
+  /** Whether this rank's weights are the run's result: rank 0 in process, every rank as a member of a wider group. */
+  private final boolean reportsWeights;
   private final ExecutorService compute;
   private RankCompute state;
   private long nextStep;
@@ -94,19 +97,31 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   private boolean finished;
   private double lastLoss = Double.NaN;
 
-  /** A rank that reports to {@code coordinator}. */
+  /** A rank that reports to {@code coordinator} and spawns its own communicator. */
   public static Behavior<Command> create(int rank, TrainingSpec spec, ActorRef<TrainingCoordinator.Command> coordinator) {
-    return Behaviors.setup(ctx -> new RankActor(ctx, rank, spec, coordinator));
+    return Behaviors.setup(ctx -> new RankActor(ctx, rank, spec, coordinator, null));
+  }
+
+  /**
+   * A rank whose process group already exists (e.g. formed across JVMs by a
+   * {@link dev.ddp4j.exchange.collective.RingNode}): it uses {@code collective} instead of spawning a
+   * communicator, and its {@link JoinGroup} carries no group.
+   */
+  public static Behavior<Command> create(int rank, TrainingSpec spec, ActorRef<TrainingCoordinator.Command> coordinator,
+      Collective collective) {
+    java.util.Objects.requireNonNull(collective, "collective");
+    return Behaviors.setup(ctx -> new RankActor(ctx, rank, spec, coordinator, collective));
   }
 
   private RankActor(ActorContext<Command> ctx, int rank, TrainingSpec spec,
-      ActorRef<TrainingCoordinator.Command> coordinator) {
+      ActorRef<TrainingCoordinator.Command> coordinator, Collective external) {
     super(ctx);
     this.rank = rank;
     this.spec = spec;
     this.coordinator = coordinator;
-    this.communicator = ctx.spawn(Communicator.create(), "communicator");
-    this.collective = new AbortableCollective(Communicator.collective(communicator));
+    this.communicator = external == null ? ctx.spawn(Communicator.create(), "communicator") : null;
+    this.collective = new AbortableCollective(external != null ? external : Communicator.collective(communicator));
+    this.reportsWeights = external != null || rank == 0;
     this.compute = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "ddp4j-rank-" + rank + "-compute");
       // Daemon: a thread blocked in a dead world's collective must not keep the JVM alive.
@@ -132,7 +147,9 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   }
 
   private Behavior<Command> onJoinGroup(JoinGroup m) {
-    communicator.tell(new Communicator.NewGeneration(m.group()));
+    if (m.group() != null) {
+      communicator.tell(new Communicator.NewGeneration(m.group()));
+    }
     busy = true;
     ActorRef<Command> self = getContext().getSelf();
     CompletableFuture.supplyAsync(() -> new RankCompute(rank, spec, collective), compute)
@@ -204,7 +221,7 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
     if (nextStep >= totalSteps) {
       busy = true;
       RankCompute s = state;
-      CompletableFuture.supplyAsync(() -> rank == 0 ? s.stateDict() : null, compute)
+      CompletableFuture.supplyAsync(() -> reportsWeights ? s.stateDict() : null, compute)
           .whenComplete((st, e) -> self.tell(new SnapshotDone(st, e)));
       return this;
     }

@@ -1,9 +1,11 @@
 package dev.ddp4j.actors;
 
 import dev.ddp4j.exchange.collective.Collective;
+import dev.ddp4j.exchange.collective.ReduceOp;
 import dev.ddp4j.exchange.ddp.DistributedDataParallel;
 import dev.ddp4j.exchange.ddp.DistributedSampler;
 import dev.ddp4j.tensor.Tensor;
+import dev.ddp4j.tensor.Threads;
 import dev.ddp4j.tensor.data.Batch;
 import dev.ddp4j.tensor.data.BatchIterator;
 import dev.ddp4j.tensor.data.DataLoader;
@@ -12,15 +14,20 @@ import dev.ddp4j.tensor.nn.Module;
 import dev.ddp4j.tensor.optim.Optimizer;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 
 /**
  * The training state of one rank: its replica wrapped in DDP, loss, optimizer and data shard.
  * Only called from the owning rank's compute thread; the actor never touches it.
  */
 final class RankCompute implements AutoCloseable {
-  /** One finished step of this rank, with the time of each phase in nanoseconds. */
+  /**
+   * One finished step of this rank, with the time of each phase in nanoseconds; {@code epochEnd} is set
+   * when the step was the last of its epoch.
+   */
   record StepResult(int epoch, long step, double loss, int samples, long nanos, long dataNanos, long forwardNanos,
-      long backwardNanos, long exposedCommNanos, long optimizerNanos, long communicationNanos) {}
+      long backwardNanos, long exposedCommNanos, long optimizerNanos, long communicationNanos,
+      TrainingEvent.EpochCompleted epochEnd) {}
 
   private final Module model;
   private final DistributedDataParallel ddp;
@@ -29,12 +36,27 @@ final class RankCompute implements AutoCloseable {
   private final DataLoader loader;
   private final long totalSteps;
   private final int epochs;
+  private final int rank;
+  private final int worldSize;
+  private final Collective collective;
+  private final TrainingSpec.EpochEvaluator evaluator;
   private int epoch;
+  private long epochStartNanos;
+  private double epochLossSum;
+  private long epochSteps;
+  private long epochSamples;
   private BatchIterator batches;
   private long step;
 
   /** Builds the replica and joins the group: blocks until rank 0's weights have arrived. */
   RankCompute(int rank, TrainingSpec spec, Collective collective) {
+    if (spec.threadsPerRank() > 0) {
+      Threads.setThreadLocalNumThreads(spec.threadsPerRank());
+    }
+    this.rank = rank;
+    this.worldSize = spec.worldSize();
+    this.collective = collective;
+    this.evaluator = spec.evaluator();
     this.model = spec.modelFactory().get();
     this.ddp = DistributedDataParallel.wrap(model, collective, rank, spec.worldSize(), spec.ddpOptions());
     this.loss = spec.lossFactory().get();
@@ -63,6 +85,10 @@ final class RankCompute implements AutoCloseable {
       }
       loader.setEpoch(epoch);
       batches = loader.iterator();
+      epochStartNanos = t0;
+      epochLossSum = 0;
+      epochSteps = 0;
+      epochSamples = 0;
     }
     Batch b = batches.next();
     long t1 = System.nanoTime();
@@ -81,8 +107,35 @@ final class RankCompute implements AutoCloseable {
       throw new ArithmeticException("training diverged: loss is " + lv + " at epoch " + epoch + ", step " + (step + 1));
     }
     step++;
+    epochLossSum += lv;
+    epochSteps++;
+    epochSamples += b.size();
+    long commNanos = ddp.lastSyncStats().communicationNanos();
+    TrainingEvent.EpochCompleted epochEnd = batches.hasNext() ? null : endEpoch(t5);
     return new StepResult(epoch, step, lv, b.size(), t5 - t0, t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4,
-        ddp.lastSyncStats().communicationNanos());
+        commNanos, epochEnd);
+  }
+
+  /** Sums the epoch's loss, steps and examples over the ranks, then lets rank 0 evaluate. */
+  private TrainingEvent.EpochCompleted endEpoch(long endNanos) {
+    double seconds = (endNanos - epochStartNanos) / 1e9;
+    float[] sums = {(float) epochLossSum, epochSteps, epochSamples};
+    try {
+      collective.allReduce(sums, ReduceOp.SUM).toCompletableFuture().get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while summing epoch " + epoch + "'s loss over the ranks", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("could not sum epoch " + epoch + "'s loss over the ranks: "
+          + e.getCause().getMessage(), e.getCause());
+    }
+    Map<String, Double> evaluation = Map.of();
+    if (rank == 0 && evaluator != null) {
+      evaluation = Map.copyOf(evaluator.evaluate(model, epoch));
+    }
+    long samples = Math.round(sums[2]);
+    return new TrainingEvent.EpochCompleted(epoch, epochSteps, sums[0] / sums[1], samples, seconds,
+        samples / seconds, evaluation);
   }
 
   /** A copy of the replica's parameters and buffers, by name. */

@@ -8,6 +8,7 @@ import akka.actor.typed.javadsl.AbstractBehavior;
 import akka.actor.typed.javadsl.ActorContext;
 import akka.actor.typed.javadsl.Behaviors;
 import akka.actor.typed.javadsl.Receive;
+import dev.ddp4j.exchange.collective.Collective;
 import dev.ddp4j.exchange.collective.Communicator;
 import dev.ddp4j.exchange.collective.ProcessGroup;
 import dev.ddp4j.tensor.Tensor;
@@ -66,12 +67,17 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
     long maxNanos;
     final long[] maxPhaseNanos = new long[6];
     int epoch;
+    TrainingEvent.EpochCompleted epochEnd;
   }
 
   private final TrainingSpec spec;
+  /** Rank of the first local rank actor: 0 in process; a member's own rank. */
+  private final int firstRank;
   private final CompletableFuture<Map<String, Tensor>> result;
   private final List<ActorRef<RankActor.Command>> ranks = new ArrayList<>();
   private final List<ActorRef<Communicator.Command>> communicators;
+  /** The group's collective when it was formed elsewhere (a member), else null. */
+  private final Collective external;
   private final Map<Long, StepAggregate> steps = new HashMap<>();
   private final Map<Integer, Long> pausedAt = new HashMap<>();
   private final List<ActorRef<Long>> pauseWaiters = new ArrayList<>();
@@ -83,17 +89,30 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
   private boolean stopping;
 
   static Behavior<Command> create(TrainingSpec spec, CompletableFuture<Map<String, Tensor>> result) {
-    return Behaviors.setup(ctx -> new TrainingCoordinator(ctx, spec, result));
+    return Behaviors.setup(ctx -> new TrainingCoordinator(ctx, spec, 0, spec.worldSize(), null, result));
   }
 
-  private TrainingCoordinator(ActorContext<Command> ctx, TrainingSpec spec,
+  /** Coordinates the one rank {@code rank} of a group formed elsewhere, which it reaches through {@code collective}. */
+  static Behavior<Command> createMember(TrainingSpec spec, int rank, Collective collective,
       CompletableFuture<Map<String, Tensor>> result) {
+    if (rank < 0 || rank >= spec.worldSize()) {
+      throw new IllegalArgumentException("rank " + rank + " is outside a world of " + spec.worldSize());
+    }
+    return Behaviors.setup(ctx -> new TrainingCoordinator(ctx, spec, rank, 1, collective, result));
+  }
+
+  private TrainingCoordinator(ActorContext<Command> ctx, TrainingSpec spec, int firstRank, int localRanks,
+      Collective external, CompletableFuture<Map<String, Tensor>> result) {
     super(ctx);
     this.spec = spec;
+    this.firstRank = firstRank;
+    this.external = external;
     this.result = result;
-    this.communicators = new ArrayList<>(java.util.Collections.nCopies(spec.worldSize(), null));
-    for (int r = 0; r < spec.worldSize(); r++) {
-      Behavior<RankActor.Command> rank = Behaviors.supervise(RankActor.create(r, spec, ctx.getSelf()))
+    this.communicators = new ArrayList<>(java.util.Collections.nCopies(localRanks, null));
+    for (int r = firstRank; r < firstRank + localRanks; r++) {
+      Behavior<RankActor.Command> behavior = external == null ? RankActor.create(r, spec, ctx.getSelf())
+          : RankActor.create(r, spec, ctx.getSelf(), external);
+      Behavior<RankActor.Command> rank = Behaviors.supervise(behavior)
           .onFailure(RuntimeException.class, SupervisorStrategy.stop());
       ActorRef<RankActor.Command> ref = ctx.spawn(rank, "rank-" + r);
       ctx.watch(ref);
@@ -118,6 +137,10 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
   }
 
   private Behavior<Command> onRegistered(RankRegistered m) {
+    if (external != null) {
+      ranks.get(m.rank() - firstRank).tell(new RankActor.JoinGroup(null));
+      return this;
+    }
     communicators.set(m.rank(), m.communicator());
     if (++registered == communicators.size()) {
       ProcessGroup group = new ProcessGroup(0, communicators);
@@ -141,7 +164,10 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
       a.maxPhaseNanos[i] = Math.max(a.maxPhaseNanos[i], phases[i]);
     }
     a.epoch = s.epoch();
-    if (a.reports == spec.worldSize()) {
+    if (s.epochEnd() != null && m.rank() == firstRank) {
+      a.epochEnd = s.epochEnd();
+    }
+    if (a.reports == ranks.size()) {
       steps.remove(s.step());
       long now = System.nanoTime();
       long wall = s.step() == 1 ? a.maxNanos : Math.max(1, now - lastStepNanos);
@@ -149,8 +175,17 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
       long[] p = a.maxPhaseNanos;
       TrainingEvent.StepTimeline timeline = new TrainingEvent.StepTimeline(p[0] / 1e6, p[1] / 1e6, p[2] / 1e6,
           p[3] / 1e6, p[4] / 1e6, p[5] / 1e6);
-      emit(new TrainingEvent.StepCompleted(a.epoch, s.step(), a.lossSum / a.reports, a.samples,
-          a.samples / (wall / 1e9), timeline));
+      // A member sees only its own rank; every rank takes batches of the same size (the sampler pads).
+      long samples = a.samples * spec.worldSize() / ranks.size();
+      if (a.epochEnd != null) {
+        wall = a.maxNanos; // the epoch's end (sums over the ranks, evaluation) is not part of the step
+      }
+      emit(new TrainingEvent.StepCompleted(a.epoch, s.step(), a.lossSum / a.reports, samples,
+          samples / (wall / 1e9), timeline));
+      if (a.epochEnd != null) {
+        emit(a.epochEnd);
+        lastStepNanos = System.nanoTime();
+      }
     }
     return this;
   }
@@ -188,7 +223,7 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
       if (e.getValue() < furthest) {
         aligned = false;
         pausedAt.remove(e.getKey());
-        ranks.get(e.getKey()).tell(new RankActor.PauseAt(furthest));
+        ranks.get(e.getKey() - firstRank).tell(new RankActor.PauseAt(furthest));
       }
     }
     if (!aligned) {
@@ -239,7 +274,7 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
 
   private Behavior<Command> onFinished(RankFinished m) {
     finishedRanks++;
-    if (m.rank() == 0) {
+    if (m.state() != null) {
       rank0State = m.state();
     }
     if (pausing) {

@@ -3,12 +3,14 @@ package dev.ddp4j.actors;
 import akka.actor.typed.ActorRef;
 import dev.ddp4j.exchange.ddp.DdpOptions;
 import dev.ddp4j.tensor.Tensor;
+import dev.ddp4j.tensor.Threads;
 import dev.ddp4j.tensor.data.Dataset;
 import dev.ddp4j.tensor.data.Example;
 import dev.ddp4j.tensor.nn.Loss;
 import dev.ddp4j.tensor.nn.Module;
 import dev.ddp4j.tensor.optim.Optimizer;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -29,10 +31,34 @@ import java.util.function.Supplier;
  * @param seed seed of the sampler's shuffle (epoch e uses seed + e)
  * @param ddpOptions bucket caps, unused parameters, buffer broadcast, comm hook
  * @param progress receives {@link TrainingEvent}s, or null for none
+ * @param threadsPerRank intra-op threads of each rank's compute thread ({@link Threads#setThreadLocalNumThreads}),
+ *     or 0 to use the process-wide count; ranks sharing a JVM split its cores this way
+ * @param evaluator run on rank 0 after each epoch (its figures go into {@link TrainingEvent.EpochCompleted}),
+ *     or null for none
  */
 public record TrainingSpec(Supplier<Module> modelFactory, Function<List<Tensor>, Optimizer> optimizerFactory,
     Supplier<? extends Loss> lossFactory, Dataset<Example> dataset, int worldSize, int batchSizePerRank, int epochs,
-    long seed, DdpOptions ddpOptions, ActorRef<TrainingEvent> progress) {
+    long seed, DdpOptions ddpOptions, ActorRef<TrainingEvent> progress, int threadsPerRank,
+    EpochEvaluator evaluator) {
+
+  /**
+   * Evaluates rank 0's replica after an epoch, on rank 0's compute thread, while the other ranks wait at
+   * their next collective (as a PyTorch script that evaluates on rank 0 between epochs). Switch the model
+   * to {@code eval()} inside if needed: the next step puts it back in training mode.
+   */
+  @FunctionalInterface
+  public interface EpochEvaluator {
+    /** Figures by name (e.g. {@code test_loss}, {@code test_accuracy}) for epoch {@code epoch} (0-based). */
+    Map<String, Double> evaluate(Module model, int epoch);
+  }
+
+  /** A spec with the process-wide thread count and no evaluator. */
+  public TrainingSpec(Supplier<Module> modelFactory, Function<List<Tensor>, Optimizer> optimizerFactory,
+      Supplier<? extends Loss> lossFactory, Dataset<Example> dataset, int worldSize, int batchSizePerRank, int epochs,
+      long seed, DdpOptions ddpOptions, ActorRef<TrainingEvent> progress) {
+    this(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs, seed, ddpOptions,
+        progress, 0, null);
+  }
 
   /** Checks the arguments. */
   public TrainingSpec {
@@ -50,11 +76,27 @@ public record TrainingSpec(Supplier<Module> modelFactory, Function<List<Tensor>,
     if (epochs < 1) {
       throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
     }
+    if (threadsPerRank < 0) {
+      throw new IllegalArgumentException("threadsPerRank must be >= 0 (0 = the process-wide count), got "
+          + threadsPerRank);
+    }
   }
 
   /** The same spec with {@code listener} receiving progress events. */
   public TrainingSpec withProgress(ActorRef<TrainingEvent> listener) {
     return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
-        seed, ddpOptions, listener);
+        seed, ddpOptions, listener, threadsPerRank, evaluator);
+  }
+
+  /** The same spec with {@code n} intra-op threads per rank (0 = the process-wide count). */
+  public TrainingSpec withThreadsPerRank(int n) {
+    return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
+        seed, ddpOptions, progress, n, evaluator);
+  }
+
+  /** The same spec with {@code e} evaluating rank 0's replica after each epoch. */
+  public TrainingSpec withEvaluator(EpochEvaluator e) {
+    return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
+        seed, ddpOptions, progress, threadsPerRank, e);
   }
 }

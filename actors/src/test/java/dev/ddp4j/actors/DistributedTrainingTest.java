@@ -8,12 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import akka.actor.testkit.typed.javadsl.TestProbe;
+import akka.actor.typed.ActorRef;
 import akka.actor.typed.javadsl.Behaviors;
+import dev.ddp4j.exchange.collective.Communicator;
+import dev.ddp4j.exchange.collective.ProcessGroup;
 import dev.ddp4j.exchange.ddp.DdpOptions;
 import dev.ddp4j.exchange.ddp.DistributedSampler;
 import dev.ddp4j.tensor.DType;
 import dev.ddp4j.tensor.Generator;
 import dev.ddp4j.tensor.Tensor;
+import dev.ddp4j.tensor.Threads;
 import dev.ddp4j.tensor.Torch;
 import dev.ddp4j.tensor.data.TensorDataset;
 import dev.ddp4j.tensor.nn.F;
@@ -135,15 +139,8 @@ class DistributedTrainingTest {
     return net;
   }
 
-  @Test
-  void twoRankActorsTrainToTheWeightsOfOneProcessOnTheConcatenatedBatches() throws Exception {
-    TestProbe<TrainingEvent> events = KIT.createTestProbe();
-    Set<String> threads = ConcurrentHashMap.newKeySet();
-    TrainingHandle run = DistributedTraining.start(KIT.system(),
-        spec(2, threads, 0, null, 0).withProgress(events.getRef()), "equivalence");
-    Map<String, Tensor> weights = await(run.result());
-
-    Map<String, Tensor> expected = reference(2).stateDict();
+  private static void assertMatchesReference(Map<String, Tensor> weights, int world) {
+    Map<String, Tensor> expected = reference(world).stateDict();
     assertEquals(expected.keySet(), weights.keySet());
     for (String k : expected.keySet()) {
       float[] e = expected.get(k).toFloatArray();
@@ -156,8 +153,16 @@ class DistributedTrainingTest {
       }
       assertTrue(maxDiff <= 1e-5 * maxAbs, k + ": max difference " + maxDiff + " against magnitude " + maxAbs);
     }
+  }
 
+  /**
+   * Checks a 2-rank run's events: a step event per step with a timeline, an epoch event after each
+   * epoch's last; returns, per epoch, the mean of the step events' losses and the epoch event's loss.
+   */
+  private static double[][] expectStepAndEpochEvents(TestProbe<TrainingEvent> events, boolean evaluated) {
+    double[][] losses = new double[EPOCHS][];
     long stepsPerEpoch = EXAMPLES / 2 / BATCH;
+    double epochLoss = 0;
     for (long s = 1; s <= EPOCHS * stepsPerEpoch; s++) {
       TrainingEvent.StepCompleted step = events.expectMessageClass(TrainingEvent.StepCompleted.class);
       assertEquals(s, step.step());
@@ -167,9 +172,80 @@ class DistributedTrainingTest {
       TrainingEvent.StepTimeline t = step.timeline();
       assertTrue(t.forwardMillis() > 0 && t.backwardMillis() > 0 && t.exposedCommMillis() >= 0
           && t.optimizerMillis() > 0 && t.dataMillis() >= 0 && t.communicationMillis() > 0, t.toString());
+      epochLoss += step.loss();
+      if (s % stepsPerEpoch == 0) {
+        TrainingEvent.EpochCompleted epoch = events.expectMessageClass(TrainingEvent.EpochCompleted.class);
+        assertEquals(step.epoch(), epoch.epoch());
+        assertEquals(stepsPerEpoch, epoch.steps());
+        assertEquals(EXAMPLES, epoch.samples());
+        losses[epoch.epoch()] = new double[] {epochLoss / stepsPerEpoch, epoch.trainLoss()};
+        assertTrue(epoch.seconds() > 0 && Math.abs(epoch.samplesPerSec() - EXAMPLES / epoch.seconds()) < 1e-6
+            * epoch.samplesPerSec(), epoch.toString());
+        if (evaluated) {
+          assertEquals(Set.of("epoch", "w1_sum"), epoch.evaluation().keySet());
+          assertEquals(epoch.epoch(), epoch.evaluation().get("epoch"));
+        } else {
+          assertEquals(Map.of(), epoch.evaluation());
+        }
+        epochLoss = 0;
+      }
     }
     assertEquals(new TrainingEvent.Finished(EPOCHS * stepsPerEpoch), events.receiveMessage());
+    return losses;
+  }
+
+  @Test
+  void twoRankActorsTrainToTheWeightsOfOneProcessOnTheConcatenatedBatches() throws Exception {
+    TestProbe<TrainingEvent> events = KIT.createTestProbe();
+    Set<String> threads = ConcurrentHashMap.newKeySet();
+    Set<String> evaluatedOn = ConcurrentHashMap.newKeySet();
+    int[] threadsSeen = new int[1];
+    TrainingSpec spec = spec(2, threads, 0, null, 0).withProgress(events.getRef()).withThreadsPerRank(1)
+        .withEvaluator((model, epoch) -> {
+          evaluatedOn.add(Thread.currentThread().getName());
+          threadsSeen[0] = Threads.getNumThreads();
+          return Map.of("epoch", (double) epoch, "w1_sum", ((Net) model).w1.sum().item());
+        });
+    TrainingHandle run = DistributedTraining.start(KIT.system(), spec, "equivalence");
+    Map<String, Tensor> weights = await(run.result());
+
+    assertMatchesReference(weights, 2);
+    for (double[] l : expectStepAndEpochEvents(events, true)) {
+      assertEquals(l[0], l[1], 1e-5 * Math.abs(l[0]), "epoch loss = mean of the steps' losses over both ranks");
+    }
     assertEquals(Set.of("ddp4j-rank-0-compute", "ddp4j-rank-1-compute"), threads);
+    assertEquals(Set.of("ddp4j-rank-0-compute"), evaluatedOn);
+    assertEquals(1, threadsSeen[0]);
+  }
+
+  @Test
+  void membersOfAGroupFormedElsewhereTrainAsOneRunEach() throws Exception {
+    List<ActorRef<Communicator.Command>> refs = List.of(KIT.spawn(Communicator.create()),
+        KIT.spawn(Communicator.create()));
+    ProcessGroup group = new ProcessGroup(7, refs);
+    refs.forEach(ref -> ref.tell(new Communicator.NewGeneration(group)));
+    List<TestProbe<TrainingEvent>> events = List.of(KIT.createTestProbe(), KIT.createTestProbe());
+    List<TrainingHandle> runs = new ArrayList<>();
+    for (int r = 0; r < 2; r++) {
+      runs.add(DistributedTraining.startMember(KIT.system(),
+          spec(2, ConcurrentHashMap.newKeySet(), 0, null, 0).withProgress(events.get(r).getRef()), r,
+          Communicator.collective(refs.get(r)), "member-" + r));
+    }
+    double[][][] losses = new double[2][][];
+    for (int r = 0; r < 2; r++) {
+      assertMatchesReference(await(runs.get(r).result()), 2);
+      // A member's step events carry its own loss, but the world's samples; its epoch events the world's loss.
+      losses[r] = expectStepAndEpochEvents(events.get(r), false);
+    }
+    for (int e = 0; e < EPOCHS; e++) {
+      double mean = (losses[0][e][0] + losses[1][e][0]) / 2;
+      assertEquals(mean, losses[0][e][1], 1e-5 * Math.abs(mean), "epoch " + e);
+      assertEquals(mean, losses[1][e][1], 1e-5 * Math.abs(mean), "epoch " + e);
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DistributedTraining.startMember(
+        KIT.system(), spec(2, ConcurrentHashMap.newKeySet(), 0, null, 0), 2, Communicator.collective(refs.get(0)),
+        "member-bad"));
+    assertEquals("rank 2 is outside a world of 2", e.getMessage());
   }
 
   @Test
@@ -182,7 +258,7 @@ class DistributedTrainingTest {
     TrainingEvent e;
     do {
       e = events.receiveMessage(Duration.ofSeconds(30));
-    } while (e instanceof TrainingEvent.StepCompleted);
+    } while (e instanceof TrainingEvent.StepCompleted || e instanceof TrainingEvent.EpochCompleted);
     assertEquals(new TrainingEvent.Paused(next), e);
 
     TestProbe<RankActor.RankStatus> status = KIT.createTestProbe();

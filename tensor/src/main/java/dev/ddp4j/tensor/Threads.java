@@ -32,7 +32,7 @@ public final class Threads {
   private static final Logger LOG = LoggerFactory.getLogger(Threads.class);
 
   private static final ArrayBlockingQueue<Job> QUEUE = new ArrayBlockingQueue<>(JOB_QUEUE_CAPACITY);
-  private static final ThreadLocal<boolean[]> IN_REGION = ThreadLocal.withInitial(() -> new boolean[1]);
+  private static final ThreadLocal<Local> LOCAL = ThreadLocal.withInitial(Local::new);
   private static final Object POOL_LOCK = new Object();
 
   private static volatile int numThreads = initialThreads();
@@ -61,9 +61,28 @@ public final class Threads {
     numThreads = n;
   }
 
-  /** Returns the number of threads intra-op parallelism may use, the calling thread included. */
+  /**
+   * Returns the number of threads intra-op parallelism may use when called from this thread, the
+   * calling thread included: this thread's own limit if {@link #setThreadLocalNumThreads} set one,
+   * else the process-wide count.
+   */
   public static int getNumThreads() {
-    return numThreads;
+    int own = LOCAL.get().limit;
+    return own > 0 ? own : numThreads;
+  }
+
+  /**
+   * Sets a thread count for {@link #parallelFor} calls made by the calling thread only, overriding
+   * {@link #setNumThreads}; 0 removes the override. Ranks that share a JVM use it to split the cores
+   * between them (each rank's compute thread takes its share), as separate processes would.
+   *
+   * @throws IllegalArgumentException if {@code n < 0}
+   */
+  public static void setThreadLocalNumThreads(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("number of threads must be >= 0 (0 = no override), got " + n);
+    }
+    LOCAL.get().limit = n;
   }
 
   /**
@@ -86,9 +105,10 @@ public final class Threads {
     }
     long len = (long) end - begin;
     long byGrain = len / Math.max(1, grain);
-    int chunks = (int) Math.max(1, Math.min(numThreads, byGrain));
-    boolean[] inRegion = IN_REGION.get();
-    if (chunks == 1 || inRegion[0]) {
+    Local local = LOCAL.get();
+    int threads = local.limit > 0 ? local.limit : numThreads;
+    int chunks = (int) Math.max(1, Math.min(threads, byGrain));
+    if (chunks == 1 || local.inRegion) {
       body.run(begin, end);
       return;
     }
@@ -99,11 +119,11 @@ public final class Threads {
         break;
       }
     }
-    inRegion[0] = true;
+    local.inRegion = true;
     try {
       job.work();
     } finally {
-      inRegion[0] = false;
+      local.inRegion = false;
     }
     job.awaitDone();
     Throwable error = job.error;
@@ -147,6 +167,12 @@ public final class Threads {
     }
     LOG.warn("Ignoring -D{}={}: not an integer >= 1; using {} threads", THREADS_PROPERTY, prop, cores);
     return cores;
+  }
+
+  /** Per-thread state: whether the thread runs inside a parallel region, and its own thread limit (0 = none). */
+  private static final class Local {
+    boolean inRegion;
+    int limit;
   }
 
   /** One parallelFor call: its chunks are claimed by index, by the caller and by any worker that dequeues it. */
@@ -224,7 +250,7 @@ public final class Threads {
 
     @Override
     public void run() {
-      IN_REGION.get()[0] = true;
+      LOCAL.get().inRegion = true;
       while (true) {
         Job job;
         try {

@@ -87,6 +87,38 @@ class ThreadsTest {
   }
 
   @Test
+  void aThreadLocalLimitOverridesTheProcessCountOnlyOnItsThread() throws Exception {
+    Threads.setNumThreads(4);
+    int[] seenElsewhere = new int[1];
+    int[] chunksElsewhere = new int[1];
+    Thread other = new Thread(() -> {
+      Threads.setThreadLocalNumThreads(1);
+      seenElsewhere[0] = Threads.getNumThreads();
+      List<int[]> chunks = Collections.synchronizedList(new ArrayList<>());
+      Threads.parallelFor(0, 1000, 1, (from, to) -> chunks.add(new int[] {from, to}));
+      chunksElsewhere[0] = chunks.size();
+    });
+    other.start();
+    other.join();
+    assertEquals(1, seenElsewhere[0]);
+    assertEquals(1, chunksElsewhere[0]);
+    assertEquals(4, Threads.getNumThreads(), "the limit of another thread leaked into this one");
+    Threads.setThreadLocalNumThreads(2);
+    try {
+      assertEquals(2, Threads.getNumThreads());
+      List<int[]> chunks = Collections.synchronizedList(new ArrayList<>());
+      Threads.parallelFor(0, 1000, 1, (from, to) -> chunks.add(new int[] {from, to}));
+      assertEquals(2, chunks.size());
+    } finally {
+      Threads.setThreadLocalNumThreads(0);
+    }
+    assertEquals(4, Threads.getNumThreads());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Threads.setThreadLocalNumThreads(-1));
+    assertEquals("number of threads must be >= 0 (0 = no override), got -1", e.getMessage());
+  }
+
+  @Test
   void emptyRangeDoesNothing() {
     Threads.parallelFor(5, 5, 1, (from, to) -> {
       throw new AssertionError("called");
