@@ -35,11 +35,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ddp4j train}: trains one of the seeds' models in this process (one rank) and reports test
+ * {@code ddp4j train}: trains one of the seeds' models in this process (one rank, or N ranks with
+ * {@code --ranks}, see {@link DistributedTrain}) and reports test
  * accuracy; optional JSON-lines metrics and a safetensors checkpoint of the trained weights.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Train a model on Fashion-MNIST (or XOR) in this process.")
+    description = {"Train a model on Fashion-MNIST (or XOR): in this process, or data-parallel with --ranks N "
+        + "(one JVM per rank, or rank actors of this JVM with --in-process)."})
 public final class TrainCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec
@@ -112,8 +114,21 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "do not draw progress bars")
   boolean noProgress;
 
+  @Option(names = "--ranks", paramLabel = "N", defaultValue = "1",
+      description = "data-parallel ranks (DDP); --batch-size is per rank (default: ${DEFAULT-VALUE})")
+  int ranks;
+
+  @Option(names = "--in-process", description = "run the ranks as rank actors of this JVM instead of one JVM each")
+  boolean inProcess;
+
+  @Option(names = "--child-rank", hidden = true, defaultValue = "-1")
+  int childRank;
+
+  @Option(names = "--seed-port", hidden = true, defaultValue = "0")
+  int seedPort;
+
   @Override
-  public Integer call() throws IOException {
+  public Integer call() throws Exception {
     PrintStream out = System.out;
     if (!device.equals("cpu")) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
@@ -123,29 +138,30 @@ public final class TrainCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--batch-size must be positive, got " + batchSize);
     }
+    if (threads != null && threads < 1) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
+    }
+    if (ranks < 1) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--ranks must be >= 1, got " + ranks);
+    }
+    if (ranks > 1 || inProcess) {
+      if (model == ModelKind.XOR) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--ranks/--in-process train a Fashion-MNIST model (mlp, cnn or logreg), not xor's 4 rows");
+      }
+      return new DistributedTrain(this).run();
+    }
     if (threads != null) {
       Threads.setNumThreads(threads);
     }
-    int epochCount = epochs != null ? epochs : model.defaultEpochs;
-    double learningRate = lr != null ? lr : model.defaultLr;
+    int epochCount = epochCount();
+    double learningRate = learningRate();
     Torch.manualSeed(seed);
-    Module net = Models.byName(model.name());
-    Loss loss = model == ModelKind.XOR ? new BCELoss() : new CrossEntropyLoss();
-    Optimizer opt = switch (optimizer) {
-      case SGD -> new SGD(net.parameters(), learningRate, momentum);
-      case RMSPROP -> new RMSprop(net.parameters(), learningRate, 0.99, 1e-8, 0, momentum, false);
-      case ADAM -> new Adam(net.parameters(), learningRate);
-    };
-    TensorDataset train;
-    TensorDataset test;
-    if (model == ModelKind.XOR) {
-      Tensor[] xy = Trainer.xorData();
-      train = new TensorDataset(xy[0], xy[1]);
-      test = train;
-    } else {
-      train = FashionMnist.load(dataDir, true, trainLimit == null ? Integer.MAX_VALUE : trainLimit);
-      test = FashionMnist.load(dataDir, false, testLimit == null ? Integer.MAX_VALUE : testLimit);
-    }
+    Module net = newModel();
+    Loss loss = newLoss();
+    Optimizer opt = newOptimizer(net.parameters());
+    TensorDataset train = trainSet();
+    TensorDataset test = testSet();
     int batch = model == ModelKind.XOR ? 4 : batchSize;
     out.printf(Locale.ROOT, "training %s on %d examples (test %d), %d epochs, batch %d, %s lr %s, %d threads%n",
         model.name().toLowerCase(Locale.ROOT), train.size(), test.size(), epochCount, batch,
@@ -229,7 +245,51 @@ public final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static ProgressBar progressBar(int epoch, int epochs, int steps) {
+  int epochCount() {
+    return epochs != null ? epochs : model.defaultEpochs;
+  }
+
+  double learningRate() {
+    return lr != null ? lr : model.defaultLr;
+  }
+
+  String modelName() {
+    return model.name().toLowerCase(Locale.ROOT);
+  }
+
+  Module newModel() {
+    return Models.byName(model.name());
+  }
+
+  Loss newLoss() {
+    return model == ModelKind.XOR ? new BCELoss() : new CrossEntropyLoss();
+  }
+
+  Optimizer newOptimizer(java.util.List<Tensor> params) {
+    double learningRate = learningRate();
+    return switch (optimizer) {
+      case SGD -> new SGD(params, learningRate, momentum);
+      case RMSPROP -> new RMSprop(params, learningRate, 0.99, 1e-8, 0, momentum, false);
+      case ADAM -> new Adam(params, learningRate);
+    };
+  }
+
+  TensorDataset trainSet() throws IOException {
+    if (model == ModelKind.XOR) {
+      Tensor[] xy = Trainer.xorData();
+      return new TensorDataset(xy[0], xy[1]);
+    }
+    return FashionMnist.load(dataDir, true, trainLimit == null ? Integer.MAX_VALUE : trainLimit);
+  }
+
+  TensorDataset testSet() throws IOException {
+    if (model == ModelKind.XOR) {
+      return trainSet();
+    }
+    return FashionMnist.load(dataDir, false, testLimit == null ? Integer.MAX_VALUE : testLimit);
+  }
+
+  static ProgressBar progressBar(int epoch, int epochs, int steps) {
     return new ProgressBarBuilder()
         .setTaskName(String.format(Locale.ROOT, "epoch %d/%d", epoch, epochs))
         .setInitialMax(steps)

@@ -86,6 +86,53 @@ class TrainCommandTest {
   }
 
   @Test
+  void twoRanksInOneJvmReportTheWorldAndTheStepTimeline() throws Exception {
+    assumeTrue(Files.isDirectory(FASHION_MNIST), "Fashion-MNIST is not installed at " + FASHION_MNIST
+        + " (apt-get install dataset-fashion-mnist)");
+    Path metrics = dir.resolve("ddp.jsonl");
+    Path weights = dir.resolve("ddp.safetensors");
+    Run r = run("train", "--ranks", "2", "--in-process", "--epochs", "2", "--train-limit", "1000", "--test-limit",
+        "300", "--batch-size", "25", "--metrics", metrics.toString(), "--save", weights.toString(), "--no-progress");
+    assertEquals(0, r.exitCode(), r.err());
+    List<JsonNode> lines = jsonLines(metrics);
+    assertEquals(3, lines.size(), lines.toString());
+    for (int e = 0; e < 2; e++) {
+      JsonNode epoch = lines.get(e);
+      assertEquals(e + 1, epoch.get("epoch").asInt());
+      assertEquals(2, epoch.get("world_size").asInt());
+      assertEquals(20, epoch.get("steps").asInt()); // 500 examples per rank, 25 per step
+      JsonNode step = epoch.get("step_ms_median");
+      assertTrue(step.get("forward").asDouble() > 0 && step.get("backward").asDouble() > 0
+          && step.get("allreduce").asDouble() > 0, epoch.toString());
+      double hidden = epoch.get("comm_hidden_fraction").asDouble();
+      assertTrue(hidden >= 0 && hidden <= 1, epoch.toString());
+    }
+    assertTrue(lines.get(1).get("train_loss").asDouble() < lines.get(0).get("train_loss").asDouble());
+    assertTrue(lines.get(1).get("test_accuracy").asDouble() > 0.5, lines.get(1).toString());
+    JsonNode done = lines.get(2);
+    assertEquals("done", done.get("event").asText());
+    assertEquals(2, done.get("world_size").asInt());
+    assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), done.get("threads_per_rank").asInt(),
+        "the cores split over the ranks: " + done);
+    Models.mlp().loadStateDict(SafeTensors.load(weights), true);
+    assertEquals("2", SafeTensors.metadata(weights).get("ddp4j.world_size"));
+  }
+
+  @Test
+  void rankOptionsAreChecked() {
+    Run r = run("train", "--ranks", "0");
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("--ranks must be >= 1, got 0"), r.err());
+    r = run("train", "--ranks", "2", "--model", "xor");
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("--ranks/--in-process train a Fashion-MNIST model (mlp, cnn or logreg), not xor"),
+        r.err());
+    r = run("train", "--threads", "0");
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("--threads must be >= 1, got 0"), r.err());
+  }
+
+  @Test
   void badOptionValuesAreUsageErrors() {
     Run r = run("train", "--model", "resnet");
     assertEquals(2, r.exitCode());
