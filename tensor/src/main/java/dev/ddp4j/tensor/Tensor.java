@@ -3,6 +3,8 @@ package dev.ddp4j.tensor;
 import dev.ddp4j.tensor.autograd.Engine;
 import dev.ddp4j.tensor.autograd.GradMode;
 import dev.ddp4j.tensor.autograd.Node;
+import dev.ddp4j.tensor.backend.Backend;
+import dev.ddp4j.tensor.backend.Backends;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -294,13 +296,20 @@ public final class Tensor {
     return Elementwise.cast(this, dtype);
   }
 
-  /** This tensor on {@code device}; only the CPU backend exists in this build. */
+  /**
+   * This tensor on {@code device}: itself when it is already there, otherwise a copy made by the
+   * device's backend. Only CPU tensors exist in this build, so a non-CPU device always fails.
+   *
+   * @throws IllegalStateException when {@code device} cannot be used (see {@link Backends#require})
+   * @throws UnsupportedOperationException when its backend has no tensor storage yet ("tensor
+   *     operations on cuda:0 are not implemented yet in this build")
+   */
   public Tensor to(Device device) {
-    if (device.type() != Device.Type.CPU) {
-      throw new UnsupportedOperationException("to: device " + device + " is not available: no CUDA backend "
-          + "is installed in this build");
+    Backend backend = Backends.require(device);
+    if (device.equals(device())) {
+      return this;
     }
-    return this;
+    return backend.fromCpu(this, device);
   }
 
   /** A contiguous copy with the same values, recorded for autograd. */

@@ -3,6 +3,7 @@ package dev.ddp4j.tensor.nn;
 import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.autograd.GradMode;
+import dev.ddp4j.tensor.backend.Backends;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -115,10 +116,25 @@ public abstract class Module {
     return training;
   }
 
-  /** Moves parameters and buffers to {@code device}; only the CPU exists in this build. */
+  /**
+   * Moves parameters and buffers to {@code device}. Only CPU tensors exist in this build: on the
+   * CPU nothing moves, and a usable non-CPU device fails on the first tensor (a module with no
+   * tensors, like PyTorch's, needs only the device to be usable).
+   *
+   * @throws IllegalStateException when {@code device} cannot be used (see {@link Backends#require}),
+   *     or when a backend copied a tensor, since installing a copy in place of a parameter is not
+   *     implemented yet
+   * @throws UnsupportedOperationException when the device's backend has no tensor storage yet
+   */
   public Module to(Device device) {
-    for (Tensor t : parameters()) {
-      t.to(device);
+    Backends.require(device);
+    List<Tensor> tensors = new ArrayList<>(parameters());
+    tensors.addAll(namedBuffers().values());
+    for (Tensor t : tensors) {
+      if (t.to(device) != t) {
+        throw new IllegalStateException("Module.to(" + device + "): moving parameters and buffers to another "
+            + "device is not implemented yet in this build");
+      }
     }
     return this;
   }
