@@ -1,9 +1,12 @@
 package dev.ddp4j.supervisor.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Threads;
 import dev.ddp4j.tensor.Torch;
+import dev.ddp4j.tensor.backend.Backend;
+import dev.ddp4j.tensor.backend.Backends;
 import dev.ddp4j.tensor.data.DataLoader;
 import dev.ddp4j.tensor.data.FashionMnist;
 import dev.ddp4j.tensor.data.TensorDataset;
@@ -107,7 +110,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--save", description = "save the trained weights (safetensors) to this file")
   Path save;
 
-  @Option(names = "--device", description = "cpu (default); cuda needs the GPU backend, which this build lacks",
+  @Option(names = "--device", description = "cpu (default) or cuda[:N]: CUDA is probed, but this build has no "
+      + "CUDA kernels yet",
       defaultValue = "cpu")
   String device;
 
@@ -130,10 +134,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
-    if (!device.equals("cpu")) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-          "--device " + device + " is not available: this build has only the CPU backend");
-    }
+    checkDevice();
     if (batchSize <= 0) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--batch-size must be positive, got " + batchSize);
@@ -243,6 +244,27 @@ public final class TrainCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /** The CPU passes; a CUDA device is probed (ddp4j-gpu) and refused with the probe's reason or as not implemented. */
+  private void checkDevice() {
+    Device dev;
+    try {
+      dev = Device.parse(device);
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--device: " + e.getMessage());
+    }
+    if (dev.type() == Device.Type.CPU) {
+      return;
+    }
+    try {
+      Backends.require(dev);
+    } catch (IllegalStateException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--device " + device + " is not available: " + e.getMessage());
+    }
+    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+        "--device " + device + " is not available: " + Backend.notImplemented(dev).getMessage());
   }
 
   int epochCount() {
