@@ -1,5 +1,6 @@
 package dev.ddp4j.tensor;
 
+import dev.ddp4j.tensor.amp.Autocast;
 import dev.ddp4j.tensor.cpu.ConvGeometry;
 import dev.ddp4j.tensor.cpu.Gemm;
 import dev.ddp4j.tensor.cpu.Im2col;
@@ -13,7 +14,9 @@ import java.util.Arrays;
  * and dilation 1 unfold into {@link WideIm2col}'s layout (one array copy per column-matrix row), all
  * others into {@link Im2col}'s. Each worker thread keeps its scratch arrays (columns, padded image, wide
  * planes), which grow as needed and are reused across calls, so steady-state training allocates no
- * im2col memory.
+ * im2col memory. bfloat16 and float16 inputs are computed in float32 and the result rounded once;
+ * inside an enabled {@link Autocast} scope conv2d first casts its floating operands to the autocast
+ * dtype.
  */
 final class ConvOps {
   private ConvOps() {}
@@ -59,17 +62,32 @@ final class ConvOps {
   }
 
   private static void requireFloat(String op, Tensor t) {
-    if (t.dtype() != DType.FLOAT32 && t.dtype() != DType.FLOAT64) {
-      throw new IllegalArgumentException(op + ": expected a float32 or float64 tensor, got " + t.dtype()
-          + " (convert 16-bit inputs with to(DType.FLOAT32))");
+    if (!t.dtype().isFloatingPoint()) {
+      throw new IllegalArgumentException(op + ": expected a floating point tensor, got " + t.dtype());
     }
+  }
+
+  /** {@code t} in float32 (differentiable) when it is bfloat16 or float16. */
+  private static Tensor toCompute(Tensor t) {
+    return t == null ? null : t.to(t.dtype().computeType());
   }
 
   // ------------------------------------------------------------------ conv2d
 
   static Tensor conv2d(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation) {
+    DType ac = Autocast.dtype();
+    if (ac != null) {
+      input = Autocast.toLowerPrecision(input, ac);
+      weight = Autocast.toLowerPrecision(weight, ac);
+      bias = Autocast.toLowerPrecision(bias, ac);
+    }
+    return conv2dNoAutocast(input, weight, bias, stride, padding, dilation);
+  }
+
+  private static Tensor conv2dNoAutocast(Tensor input, Tensor weight, Tensor bias, int[] stride, int[] padding,
+      int[] dilation) {
     if (input.dim() == 3) {
-      return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation).squeeze(0);
+      return conv2dNoAutocast(input.unsqueeze(0), weight, bias, stride, padding, dilation).squeeze(0);
     }
     if (input.dim() != 4) {
       throw new IllegalArgumentException("conv2d: expected 3D (unbatched) or 4D (batched) input, but got input of "
@@ -95,6 +113,12 @@ final class ConvOps {
     }
     if (bias != null && (bias.dim() != 1 || bias.shape[0] != outC)) {
       throw new IllegalArgumentException("conv2d: bias must have shape [" + outC + "], got " + Shapes.str(bias.shape));
+    }
+    if (input.dtype().isHalf()) {
+      // Differentiable casts around a float32 convolution: float32 accumulation, one rounding, and a
+      // float32 backward whose input gradients are rounded back.
+      return conv2dNoAutocast(toCompute(input), toCompute(weight), toCompute(bias), stride, padding, dilation)
+          .to(input.dtype());
     }
     int[] s = pair("conv2d", "stride", stride);
     int[] p = pair("conv2d", "padding", padding);
@@ -308,6 +332,9 @@ final class ConvOps {
   static Tensor maxPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, int[] dilation,
       boolean ceilMode) {
     Tensor in4 = batched("maxPool2d", input);
+    if (input.dtype().isHalf()) {
+      return maxPool2d(toCompute(input), kernel, stride, padding, dilation, ceilMode).to(input.dtype());
+    }
     int[] k = pair("maxPool2d", "kernel_size", kernel);
     int[] s = stride == null || stride.length == 0 ? k : pair("maxPool2d", "stride", stride);
     int[] p = pair("maxPool2d", "padding", padding);
@@ -344,6 +371,9 @@ final class ConvOps {
   static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
       boolean countIncludePad) {
     Tensor in4 = batched("avgPool2d", input);
+    if (input.dtype().isHalf()) {
+      return avgPool2d(toCompute(input), kernel, stride, padding, ceilMode, countIncludePad).to(input.dtype());
+    }
     int[] k = pair("avgPool2d", "kernel_size", kernel);
     int[] s = stride == null || stride.length == 0 ? k : pair("avgPool2d", "stride", stride);
     int[] p = pair("avgPool2d", "padding", padding);

@@ -1,11 +1,15 @@
 package dev.ddp4j.tensor;
 
+import dev.ddp4j.tensor.amp.Autocast;
 import dev.ddp4j.tensor.cpu.Gemm;
 import java.util.Arrays;
 
 /**
  * Matrix products: mm and bmm call the GEMM kernel directly on strided operands (a transposed view
  * costs no copy); matmul reduces to them by PyTorch's rules (dot, mv, mm, broadcast batched).
+ * bfloat16 and float16 products accumulate in float32 and round the result once. Each entry point
+ * applies {@link Autocast}: inside an enabled scope its floating operands are first cast to the
+ * autocast dtype.
  */
 final class Linalg {
   private Linalg() {}
@@ -36,6 +40,11 @@ final class Linalg {
   }
 
   static Tensor mm(Tensor a, Tensor b) {
+    DType ac = Autocast.dtype();
+    if (ac != null) {
+      a = Autocast.toLowerPrecision(a, ac);
+      b = Autocast.toLowerPrecision(b, ac);
+    }
     if (a.dim() != 2 || b.dim() != 2) {
       throw new IllegalArgumentException("mm: expected 2-D tensors, got " + a.dim() + "-D " + Shapes.str(a.shape)
           + " and " + b.dim() + "-D " + Shapes.str(b.shape));
@@ -53,6 +62,11 @@ final class Linalg {
   }
 
   static Tensor bmm(Tensor a, Tensor b) {
+    DType ac = Autocast.dtype();
+    if (ac != null) {
+      a = Autocast.toLowerPrecision(a, ac);
+      b = Autocast.toLowerPrecision(b, ac);
+    }
     if (a.dim() != 3 || b.dim() != 3) {
       throw new IllegalArgumentException("bmm: expected 3-D tensors, got " + a.dim() + "-D " + Shapes.str(a.shape)
           + " and " + b.dim() + "-D " + Shapes.str(b.shape));
@@ -133,6 +147,11 @@ final class Linalg {
   }
 
   static Tensor matmul(Tensor a, Tensor b) {
+    DType ac = Autocast.dtype();
+    if (ac != null) {
+      a = Autocast.toLowerPrecision(a, ac);
+      b = Autocast.toLowerPrecision(b, ac);
+    }
     int da = a.dim();
     int db = b.dim();
     if (da == 0 || db == 0) {
@@ -196,6 +215,16 @@ final class Linalg {
    * weight gradient comes out [out, in] directly, without a transposed copy.
    */
   static Tensor linear(Tensor x, Tensor w, Tensor b) {
+    DType ac = Autocast.dtype();
+    if (ac != null) {
+      x = Autocast.toLowerPrecision(x, ac);
+      w = Autocast.toLowerPrecision(w, ac);
+      b = Autocast.toLowerPrecision(b, ac);
+    }
+    return linearNoAutocast(x, w, b);
+  }
+
+  private static Tensor linearNoAutocast(Tensor x, Tensor w, Tensor b) {
     if (w.dim() != 2) {
       throw new IllegalArgumentException("linear: weight must be 2-D [out_features, in_features], got shape "
           + Shapes.str(w.shape));
@@ -216,9 +245,15 @@ final class Linalg {
     if (x.dim() != 2) {
       int[] outShape = x.shape.clone();
       outShape[outShape.length - 1] = w.shape[0];
-      return linear(x.reshape(-1, w.shape[1]), w, b).view(outShape);
+      return linearNoAutocast(x.reshape(-1, w.shape[1]), w, b).view(outShape);
     }
     DType dt = x.dtype();
+    if (dt.isHalf()) {
+      // As PyTorch on the CPU: the product and the bias add in float32, rounded once. The casts are
+      // differentiable, so the backward also runs in float32 and rounds the input gradients.
+      DType ct = dt.computeType();
+      return linearNoAutocast(x.to(ct), w.to(ct), b == null ? null : b.to(ct)).to(dt);
+    }
     if (dt != DType.FLOAT32 && dt != DType.FLOAT64) {
       Tensor y = x.matmul(w.t());
       return b == null ? y : y.add(b);

@@ -1,12 +1,14 @@
 package dev.ddp4j.tensor;
 
+import dev.ddp4j.tensor.amp.Autocast;
 import dev.ddp4j.tensor.autograd.GradMode;
 import java.util.Arrays;
 
 /**
  * Reductions over all or some dims (sum, mean, var, max/min with indices) and the softmax family.
  * Sums accumulate in double. Composite ops (mean, var, softmax, logSoftmax, logSumExp) are built
- * from the others and need no backward of their own.
+ * from the others and need no backward of their own. Inside an enabled {@link Autocast} scope sum,
+ * softmax, logSoftmax and logSumExp first cast bfloat16/float16 inputs to float32.
  */
 final class Reductions {
   private Reductions() {}
@@ -58,7 +60,15 @@ final class Reductions {
     return s;
   }
 
+  /** Sum over {@code dims} (all when null); inside an enabled {@link Autocast} scope it runs in float32. */
   static Tensor sum(Tensor t, int[] dims, boolean keepdim) {
+    if (Autocast.isEnabled()) {
+      t = Autocast.toFloat32(t);
+    }
+    return sumNoAutocast(t, dims, keepdim);
+  }
+
+  private static Tensor sumNoAutocast(Tensor t, int[] dims, boolean keepdim) {
     boolean[] mask = reducedMask("sum", t, dims);
     DType rt = t.dtype().isFloatingPoint() ? t.dtype() : DType.INT64;
     Tensor out = sumKernel(t, mask, rt);
@@ -94,7 +104,8 @@ final class Reductions {
     Tensor out = Tensor.empty(rt, new int[] {outer});
     DType ct = t.dtype().computeType();
     boolean keptRun = nk > 0 && kept[nk - 1] - kept[0] == nk - 1;
-    if (keptRun && nr > 0 && t.numel() > 0 && t.isContiguous() && ct == DType.FLOAT32) {
+    // The in-place path reads float32 storage; 16-bit inputs go through the widening copy below.
+    if (keptRun && nr > 0 && t.numel() > 0 && t.isContiguous() && t.dtype() == DType.FLOAT32) {
       // The kept dims are one run: t is [before, kept, after] in place, no permuted copy needed.
       int after = 1;
       for (int i = kept[nk - 1] + 1; i < n; i++) {
@@ -205,7 +216,7 @@ final class Reductions {
         count *= t.shape[i];
       }
     }
-    return sum(t, dims, keepdim).div((double) count);
+    return sumNoAutocast(t, dims, keepdim).div((double) count);
   }
 
   static Tensor var(Tensor t, int[] dims, boolean unbiased, boolean keepdim) {
@@ -221,7 +232,7 @@ final class Reductions {
     }
     Tensor centered = t.sub(mean(t, dims, true));
     double denom = Math.max(count - (unbiased ? 1 : 0), 0);
-    return sum(centered.mul(centered), dims, keepdim).div(denom);
+    return sumNoAutocast(centered.mul(centered), dims, keepdim).div(denom);
   }
 
   static Tensor maxAll(Tensor t, boolean isMax) {
@@ -333,6 +344,9 @@ final class Reductions {
 
   static Tensor softmax(Tensor t, int dim) {
     requireFloat("softmax", t);
+    if (Autocast.isEnabled()) {
+      t = Autocast.toFloat32(t);
+    }
     if (t.dim() == 0) {
       return t.sub(t).exp();
     }
@@ -343,6 +357,9 @@ final class Reductions {
 
   static Tensor logSoftmax(Tensor t, int dim) {
     requireFloat("logSoftmax", t);
+    if (Autocast.isEnabled()) {
+      t = Autocast.toFloat32(t);
+    }
     if (t.dim() == 0) {
       return t.sub(t);
     }
@@ -353,6 +370,9 @@ final class Reductions {
 
   static Tensor logSumExp(Tensor t, int[] dims, boolean keepdim) {
     requireFloat("logSumExp", t);
+    if (Autocast.isEnabled()) {
+      t = Autocast.toFloat32(t);
+    }
     if (t.dim() == 0) {
       return t;
     }

@@ -69,6 +69,16 @@ class ReductionTest {
     assertClose(expected, s, 1e-5);
   }
 
+  /** The kept-run fast path reads float32 storage; a contiguous bfloat16 input must widen instead. */
+  @Test
+  void sumOverADimOfABfloat16TensorAccumulatesInFloatAndRoundsOnce() {
+    Tensor x = Torch.randn(new Generator(4), DType.FLOAT32, 3, 50).to(DType.BFLOAT16);
+    Tensor s = x.sum(1);
+    assertEquals(DType.BFLOAT16, s.dtype());
+    assertArrayEquals(x.to(DType.FLOAT64).sum(1).to(DType.BFLOAT16).toFloatArray(), s.toFloatArray());
+    assertEquals(DType.BFLOAT16, x.softmax(1).dtype());
+  }
+
   @Test
   void integerAndBoolSumsStayInt64() {
     Tensor s = Torch.arange(5).sum();

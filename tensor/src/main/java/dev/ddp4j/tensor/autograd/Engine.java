@@ -1,6 +1,7 @@
 package dev.ddp4j.tensor.autograd;
 
 import dev.ddp4j.tensor.Tensor;
+import dev.ddp4j.tensor.amp.Autocast;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -11,7 +12,8 @@ import java.util.PriorityQueue;
  * Runs a graph backward: one iterative pass counts each node's consumers, then nodes run in
  * dependency order (a node runs once every consumer has delivered its gradient, so the gradient it
  * sees is final), highest sequence number first among ready nodes, as PyTorch's engine does. No
- * recursion: graphs of any depth are safe. Grad mode is off while nodes run.
+ * recursion: graphs of any depth are safe. Grad mode and {@link Autocast} are off while nodes run, so
+ * backward ops keep the dtypes their forward ops chose.
  */
 public final class Engine {
   private Engine() {}
@@ -26,7 +28,7 @@ public final class Engine {
     PriorityQueue<Node> ready = new PriorityQueue<>((a, b) -> Long.compare(b.sequenceNr(), a.sequenceNr()));
     pending.put(root, rootGrad);
     ready.add(root);
-    try (GradMode.Scope ignored = GradMode.noGrad()) {
+    try (GradMode.Scope ignored = GradMode.noGrad(); Autocast.Scope autocastOff = Autocast.disable()) {
       while (!ready.isEmpty()) {
         Node node = ready.poll();
         Tensor grad = node.runPreHooks(pending.remove(node));

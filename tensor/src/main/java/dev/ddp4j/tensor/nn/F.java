@@ -4,9 +4,14 @@ import dev.ddp4j.tensor.DType;
 import dev.ddp4j.tensor.Generator;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
+import dev.ddp4j.tensor.amp.Autocast;
 import dev.ddp4j.tensor.autograd.GradMode;
 
-/** Functional forms of the layers and losses (PyTorch's {@code torch.nn.functional}). */
+/**
+ * Functional forms of the layers and losses (PyTorch's {@code torch.nn.functional}). Inside an enabled
+ * {@link Autocast} scope every loss first casts bfloat16/float16 inputs and targets to float32, as
+ * PyTorch's autocast runs losses in float32.
+ */
 public final class F {
   private F() {}
 
@@ -106,6 +111,10 @@ public final class F {
   }
 
   public static Tensor mseLoss(Tensor input, Tensor target, Reduction r) {
+    if (Autocast.isEnabled()) {
+      input = Autocast.toFloat32(input);
+      target = Autocast.toFloat32(target);
+    }
     sameShape("mseLoss", input, target);
     Tensor d = input.sub(target);
     return reduce(d.mul(d), r);
@@ -120,6 +129,10 @@ public final class F {
    * differentiating the clamped logs would give 0·∞ = NaN.
    */
   public static Tensor bceLoss(Tensor input, Tensor target, Reduction r) {
+    if (Autocast.isEnabled()) {
+      input = Autocast.toFloat32(input);
+      target = Autocast.toFloat32(target);
+    }
     sameShape("bceLoss", input, target);
     Tensor x = input.detach();
     Tensor logP = x.log().clampMin(-100);
@@ -141,6 +154,10 @@ public final class F {
    * with max(x, 0) and |x| would get the kink at x = 0 wrong).
    */
   public static Tensor bceWithLogits(Tensor input, Tensor target, Reduction r) {
+    if (Autocast.isEnabled()) {
+      input = Autocast.toFloat32(input);
+      target = Autocast.toFloat32(target);
+    }
     sameShape("bceWithLogits", input, target);
     Tensor softplusOfMinusX = Torch.stack(java.util.List.of(Torch.zerosLike(input), input.neg()), -1)
         .logSumExp(-1, false);
@@ -149,6 +166,9 @@ public final class F {
 
   /** Negative log-likelihood of int64 class indices given log-probabilities [N, C] (or [C]). */
   public static Tensor nllLoss(Tensor logProbs, Tensor target, Reduction r) {
+    if (Autocast.isEnabled()) {
+      logProbs = Autocast.toFloat32(logProbs);
+    }
     checkClassTarget("nllLoss", logProbs, target);
     Tensor lp = logProbs.dim() == 1 ? logProbs.unsqueeze(0) : logProbs;
     Tensor t = target.dim() == 0 ? target.unsqueeze(0) : target;
@@ -162,6 +182,9 @@ public final class F {
     if (labelSmoothing < 0 || labelSmoothing > 1) {
       throw new IllegalArgumentException("crossEntropy: label_smoothing must be between 0.0 and 1.0. Got: "
           + labelSmoothing);
+    }
+    if (Autocast.isEnabled()) {
+      logits = Autocast.toFloat32(logits);
     }
     checkClassTarget("crossEntropy", logits, target);
     int classDim = logits.dim() == 1 ? 0 : 1;

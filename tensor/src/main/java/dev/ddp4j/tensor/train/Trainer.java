@@ -3,6 +3,8 @@ package dev.ddp4j.tensor.train;
 import dev.ddp4j.tensor.DType;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
+import dev.ddp4j.tensor.amp.Autocast;
+import dev.ddp4j.tensor.amp.GradScaler;
 import dev.ddp4j.tensor.autograd.GradMode;
 import dev.ddp4j.tensor.data.Batch;
 import dev.ddp4j.tensor.data.BatchIterator;
@@ -15,11 +17,17 @@ import dev.ddp4j.tensor.optim.Optimizer;
  * The training loop of one process: for each batch, zero the gradients, forward, loss, backward,
  * optimizer step; and an evaluation pass under no-grad. Classification accuracy is argmax against
  * int64 labels, or a 0.5 threshold for a single sigmoid output against 0/1 float targets.
+ *
+ * <p>With {@link #amp(DType)} set, forward and loss (in training and evaluation) run inside an
+ * {@link Autocast} scope, and float16 training scales the loss with a {@link GradScaler}, as PyTorch's
+ * AMP recipe does; backward and the optimizer step run outside the scope on float32 parameters.
  */
 public final class Trainer {
   private final Module model;
   private final Loss loss;
   private final Optimizer optimizer;
+  private DType ampDtype;
+  private GradScaler scaler;
 
   /** One optimizer step's outcome, for progress reporting. */
   public record StepInfo(int epoch, int step, int stepsInEpoch, int batchSize, double loss) {}
@@ -46,6 +54,53 @@ public final class Trainer {
     this.optimizer = optimizer;
   }
 
+  /**
+   * Turns mixed precision on with {@code dtype} (bfloat16 or float16), or off with null. Float16 gets
+   * a {@link GradScaler} with PyTorch's defaults; bfloat16, whose range is float32's, gets none.
+   *
+   * @return this trainer
+   * @throws IllegalArgumentException if {@code dtype} is neither null, bfloat16 nor float16
+   */
+  public Trainer amp(DType dtype) {
+    return amp(dtype, dtype == DType.FLOAT16 ? new GradScaler() : null);
+  }
+
+  /**
+   * Turns mixed precision on with {@code dtype} and {@code scaler} (null for none), or off when
+   * {@code dtype} is null (then {@code scaler} must be null too).
+   *
+   * @return this trainer
+   * @throws IllegalArgumentException if {@code dtype} is neither null, bfloat16 nor float16, or a
+   *     scaler is given without a dtype
+   */
+  public Trainer amp(DType dtype, GradScaler scaler) {
+    if (dtype != null && !dtype.isHalf()) {
+      throw new IllegalArgumentException("Trainer.amp: mixed precision needs torch.bfloat16 or torch.float16, got "
+          + dtype);
+    }
+    if (dtype == null && scaler != null) {
+      throw new IllegalArgumentException("Trainer.amp: a GradScaler needs an autocast dtype");
+    }
+    this.ampDtype = dtype;
+    this.scaler = scaler;
+    return this;
+  }
+
+  /** The autocast dtype, or null when mixed precision is off. */
+  public DType ampDtype() {
+    return ampDtype;
+  }
+
+  /** The loss scaler in use, or null. */
+  public GradScaler gradScaler() {
+    return scaler;
+  }
+
+  /** An autocast scope when mixed precision is on, else null (try-with-resources skips a null resource). */
+  private Autocast.Scope autocastScope() {
+    return ampDtype == null ? null : Autocast.enable(ampDtype);
+  }
+
   /** Trains one epoch over {@code loader} (which sets its own epoch for shuffling). */
   public EpochStats trainEpoch(DataLoader loader, int epoch, StepListener listener) {
     model.train();
@@ -59,10 +114,18 @@ public final class Trainer {
       while (it.hasNext()) {
         Batch b = it.next();
         optimizer.zeroGrad();
-        Tensor out = model.forward(b.inputs());
-        Tensor l = loss.forward(out, b.targets());
-        l.backward();
-        optimizer.step();
+        Tensor l;
+        try (Autocast.Scope ignored = autocastScope()) {
+          l = loss.forward(model.forward(b.inputs()), b.targets());
+        }
+        if (scaler != null) {
+          scaler.scale(l).backward();
+          scaler.step(optimizer);
+          scaler.update();
+        } else {
+          l.backward();
+          optimizer.step();
+        }
         double lv = l.item();
         if (!Double.isFinite(lv)) {
           throw new ArithmeticException("training diverged: loss is " + lv + " at epoch " + epoch + ", step "
@@ -80,13 +143,17 @@ public final class Trainer {
     return new EpochStats(epoch, steps == 0 ? Double.NaN : lossSum / steps, samples, steps, seconds);
   }
 
-  /** Loss (mean over samples) and accuracy of the model on {@code loader}, in eval mode, without grad. */
+  /**
+   * Loss (mean over samples) and accuracy of the model on {@code loader}, in eval mode, without grad,
+   * under autocast when mixed precision is on.
+   */
   public Evaluation evaluate(DataLoader loader) {
     model.eval();
     double lossSum = 0;
     long correct = 0;
     long samples = 0;
-    try (GradMode.Scope ignored = GradMode.noGrad(); BatchIterator it = loader.iterator()) {
+    try (GradMode.Scope ignored = GradMode.noGrad(); Autocast.Scope amp = autocastScope();
+        BatchIterator it = loader.iterator()) {
       while (it.hasNext()) {
         Batch b = it.next();
         Tensor out = model.forward(b.inputs());
