@@ -1,6 +1,7 @@
 package dev.ddp4j.supervisor.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.ddp4j.tensor.DType;
 import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Threads;
@@ -118,6 +119,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "do not draw progress bars")
   boolean noProgress;
 
+  @Option(names = "--amp", paramLabel = "bf16|fp16",
+      description = "mixed precision: matmul/conv in bf16 or fp16 under autocast, float32 master weights "
+          + "(fp16 with dynamic loss scaling)")
+  String amp;
+
   @Option(names = "--ranks", paramLabel = "N", defaultValue = "1",
       description = "data-parallel ranks (DDP); --batch-size is per rank (default: ${DEFAULT-VALUE})")
   int ranks;
@@ -145,7 +151,12 @@ public final class TrainCommand implements Callable<Integer> {
     if (ranks < 1) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--ranks must be >= 1, got " + ranks);
     }
+    DType ampDtype = ampDtype();
     if (ranks > 1 || inProcess) {
+      if (ampDtype != null) {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+            "--amp is not supported with --ranks/--in-process yet: train one rank, or drop --amp");
+      }
       if (model == ModelKind.XOR) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
             "--ranks/--in-process train a Fashion-MNIST model (mlp, cnn or logreg), not xor's 4 rows");
@@ -164,11 +175,12 @@ public final class TrainCommand implements Callable<Integer> {
     TensorDataset train = trainSet();
     TensorDataset test = testSet();
     int batch = model == ModelKind.XOR ? 4 : batchSize;
-    out.printf(Locale.ROOT, "training %s on %d examples (test %d), %d epochs, batch %d, %s lr %s, %d threads%n",
+    out.printf(Locale.ROOT, "training %s on %d examples (test %d), %d epochs, batch %d, %s lr %s, %d threads%s%n",
         model.name().toLowerCase(Locale.ROOT), train.size(), test.size(), epochCount, batch,
-        optimizer.name().toLowerCase(Locale.ROOT), learningRate, Threads.getNumThreads());
+        optimizer.name().toLowerCase(Locale.ROOT), learningRate, Threads.getNumThreads(),
+        ampDtype == null ? "" : ", autocast " + ampDtype);
     ObjectMapper json = new ObjectMapper();
-    Trainer trainer = new Trainer(net, loss, opt);
+    Trainer trainer = new Trainer(net, loss, opt).amp(ampDtype);
     long start = System.nanoTime();
     long samples = 0;
     double trainSeconds = 0;
@@ -265,6 +277,19 @@ public final class TrainCommand implements Callable<Integer> {
     }
     throw new picocli.CommandLine.ParameterException(spec.commandLine(),
         "--device " + device + " is not available: " + Backend.notImplemented(dev).getMessage());
+  }
+
+  /** The autocast dtype of {@code --amp}, or null without it. */
+  private DType ampDtype() {
+    if (amp == null) {
+      return null;
+    }
+    return switch (amp.toLowerCase(Locale.ROOT)) {
+      case "bf16", "bfloat16" -> DType.BFLOAT16;
+      case "fp16", "float16" -> DType.FLOAT16;
+      default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--amp must be bf16 or fp16, got '" + amp + "'");
+    };
   }
 
   int epochCount() {

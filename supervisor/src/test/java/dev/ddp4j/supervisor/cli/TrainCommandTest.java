@@ -119,6 +119,22 @@ class TrainCommandTest {
   }
 
   @Test
+  void bf16AutocastTrainsTheMlp() throws Exception {
+    assumeTrue(Files.isDirectory(FASHION_MNIST), "Fashion-MNIST is not installed at " + FASHION_MNIST
+        + " (apt-get install dataset-fashion-mnist)");
+    Path metrics = dir.resolve("amp.jsonl");
+    Run r = run("train", "--amp", "bf16", "--epochs", "2", "--train-limit", "2000", "--test-limit", "500",
+        "--metrics", metrics.toString(), "--no-progress");
+    assertEquals(0, r.exitCode(), r.err());
+    List<JsonNode> lines = jsonLines(metrics);
+    assertTrue(lines.get(1).get("train_loss").asDouble() < lines.get(0).get("train_loss").asDouble());
+    assertTrue(lines.get(1).get("test_accuracy").asDouble() > 0.5, lines.get(1).toString());
+    r = run("train", "--amp", "int8");
+    assertEquals(2, r.exitCode());
+    assertTrue(r.err().contains("--amp must be bf16 or fp16, got 'int8'"), r.err());
+  }
+
+  @Test
   void rankOptionsAreChecked() {
     Run r = run("train", "--ranks", "0");
     assertEquals(2, r.exitCode());
