@@ -196,6 +196,11 @@ public final class RingNode implements AutoCloseable {
     return link == null ? 0 : link.segmentsWritten();
   }
 
+  /** Acknowledgements this rank has written to its predecessor over the TCP side channel (0 without one). */
+  public long sideChannelAcksSent() {
+    return link == null ? 0 : link.acksWritten();
+  }
+
   /** The actor system (for its configuration and logging). */
   public ActorSystem<Void> system() {
     return system;
@@ -255,8 +260,26 @@ public final class RingNode implements AutoCloseable {
     ActorRef<Communicator.Command> successorRef =
         ActorRefResolver.get(system).resolveActorRef(peer.address() + "/user/" + COMMUNICATOR_NAME);
     link.connect(peer.address().getHost().orElse("127.0.0.1"), dataPort, rank, successorRef);
+    int predecessor = (rank + worldSize - 1) % worldSize;
+    Member before = null;
+    while (before == null) {
+      for (Member m : Cluster.get(system).state().getMembers()) {
+        if (rankOf(m) == predecessor) {
+          before = m;
+        }
+      }
+      if (before == null) {
+        if (System.nanoTime() > deadline) {
+          throw new TimeoutException("rank " + rank + ": the predecessor rank " + predecessor
+              + " is not among the cluster's members");
+        }
+        Thread.sleep(POLL_INTERVAL.toMillis());
+      }
+    }
+    ActorRef<Communicator.Command> predecessorRef =
+        ActorRefResolver.get(system).resolveActorRef(before.address() + "/user/" + COMMUNICATOR_NAME);
     long left = Math.max(0, deadline - System.nanoTime());
-    link.accept((rank + worldSize - 1) % worldSize, Duration.ofNanos(left), communicator::tell);
+    link.accept(predecessor, predecessorRef, Duration.ofNanos(left), communicator::tell);
   }
 
   private static void terminate(ActorSystem<Void> system) {

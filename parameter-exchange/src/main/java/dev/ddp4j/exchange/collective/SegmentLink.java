@@ -2,6 +2,7 @@ package dev.ddp4j.exchange.collective;
 
 import akka.actor.typed.ActorRef;
 import dev.ddp4j.exchange.collective.PeerMessage.Segment;
+import dev.ddp4j.exchange.collective.PeerMessage.SegmentAck;
 
 /**
  * A data path for segments to one ring successor other than Akka messages: a side channel that
@@ -21,4 +22,18 @@ public interface SegmentLink {
 
   /** Queues {@code segment} for the peer; never blocks. */
   void send(Segment segment);
+
+  /**
+   * True if this link also carries acknowledgements back to {@code predecessor}, the rank whose
+   * segments it receives. Acknowledgements decide when a collective completes (its last segments must
+   * be consumed before the caller may touch the buffer again), so their latency is the collective's.
+   */
+  default boolean carriesAcks(ActorRef<?> predecessor) {
+    return false;
+  }
+
+  /** Sends {@code ack} to the predecessor; called from the communicator's thread, returns at once. */
+  default void sendAck(SegmentAck ack) {
+    throw new UnsupportedOperationException("this link carries no acknowledgements");
+  }
 }
