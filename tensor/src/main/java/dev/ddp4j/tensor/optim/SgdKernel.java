@@ -51,18 +51,36 @@ final class SgdKernel {
     float step = (float) -lr;
     boolean decay = weightDecay != 0;
     Threads.parallelFor(0, p.numel(), PARALLEL_GRAIN_ELEMENTS, (from, to) -> {
-      for (int i = from; i < to; i++) {
-        float d = gv[i];
-        if (decay) {
-          d = d + wd * pv[i];
-        }
-        if (bv != null) {
-          float b = firstStep ? d : bv[i] * mu + keep * d;
+      // The common cases as branch-free loops the JIT vectorises; the general loop for the rest.
+      if (!decay && bv != null && !firstStep && !nesterov) {
+        for (int i = from; i < to; i++) {
+          float b = bv[i] * mu + keep * gv[i];
           bv[i] = b;
-          d = nesterov ? d + mu * b : b;
+          pv[i] = pv[i] + step * b;
         }
-        pv[i] = pv[i] + step * d;
+      } else if (!decay && bv == null) {
+        for (int i = from; i < to; i++) {
+          pv[i] = pv[i] + step * gv[i];
+        }
+      } else {
+        general(pv, gv, bv, from, to, decay, wd, mu, keep, step, firstStep, nesterov);
       }
     });
+  }
+
+  private static void general(float[] pv, float[] gv, float[] bv, int from, int to, boolean decay, float wd,
+      float mu, float keep, float step, boolean firstStep, boolean nesterov) {
+    for (int i = from; i < to; i++) {
+      float d = gv[i];
+      if (decay) {
+        d = d + wd * pv[i];
+      }
+      if (bv != null) {
+        float b = firstStep ? d : bv[i] * mu + keep * d;
+        bv[i] = b;
+        d = nesterov ? d + mu * b : b;
+      }
+      pv[i] = pv[i] + step * d;
+    }
   }
 }

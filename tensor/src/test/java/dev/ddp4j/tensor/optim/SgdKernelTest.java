@@ -1,0 +1,55 @@
+package dev.ddp4j.tensor.optim;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import dev.ddp4j.tensor.DType;
+import dev.ddp4j.tensor.Generator;
+import dev.ddp4j.tensor.Tensor;
+import dev.ddp4j.tensor.Torch;
+import org.junit.jupiter.api.Test;
+
+/** The fused SGD update gives the bits of the formulas evaluated element by element, on every path. */
+class SgdKernelTest {
+
+  /** The update of one element as PyTorch's unfused ops round it. */
+  private static void reference(float[] p, float[] g, float[] b, boolean first, float lr, float mu, float damp,
+      float wd, boolean nesterov) {
+    for (int i = 0; i < p.length; i++) {
+      float d = g[i];
+      if (wd != 0) {
+        d = d + wd * p[i];
+      }
+      if (b != null) {
+        float m = first ? d : b[i] * mu + (float) (1 - (double) damp) * d;
+        b[i] = m;
+        d = nesterov ? d + mu * m : m;
+      }
+      p[i] = p[i] + (float) -(double) lr * d;
+    }
+  }
+
+  @Test
+  void everyPathMatchesTheElementwiseFormulasBitForBit() {
+    Generator gen = new Generator(5);
+    int n = 100_003; // above the parallel grain, not a multiple of any vector width
+    // {momentum, dampening, weight decay, nesterov}
+    double[][] configs = {{0, 0, 0, 0}, {0.9, 0, 0, 0}, {0.9, 0.1, 0, 0}, {0.9, 0, 1e-2, 0}, {0.9, 0, 0, 1},
+        {0, 0, 1e-2, 0}};
+    for (double[] c : configs) {
+      Tensor p = Torch.randn(gen, DType.FLOAT32, n);
+      Tensor buf = c[0] != 0 ? Torch.zeros(DType.FLOAT32, n) : null;
+      float[] pe = p.toFloatArray();
+      float[] be = buf == null ? null : new float[n];
+      for (int step = 0; step < 3; step++) {
+        Tensor g = Torch.randn(gen, DType.FLOAT32, n);
+        float[] ge = g.toFloatArray();
+        SgdKernel.update(p, g, buf, step == 0, 0.05, c[0], c[1], c[2], c[3] != 0);
+        reference(pe, ge, be, step == 0, 0.05f, (float) c[0], (float) c[1], (float) c[2], c[3] != 0);
+        assertArrayEquals(pe, p.toFloatArray(), "parameter, config " + java.util.Arrays.toString(c) + " step " + step);
+        if (buf != null) {
+          assertArrayEquals(be, buf.toFloatArray(), "buffer, config " + java.util.Arrays.toString(c));
+        }
+      }
+    }
+  }
+}
