@@ -31,6 +31,14 @@ public final class Threads {
 
   private static final Logger LOG = LoggerFactory.getLogger(Threads.class);
 
+  /** System property: how long an idle pool worker looks for the next job before it parks, in microseconds. */
+  public static final String SPIN_PROPERTY = "ddp4j.threads.spin-us";
+
+  /** Default of {@link #SPIN_PROPERTY}. */
+  private static final long DEFAULT_SPIN_MICROS = 50;
+
+  private static final long WORKER_SPIN_NANOS = spinNanos();
+
   private static final ArrayBlockingQueue<Job> QUEUE = new ArrayBlockingQueue<>(JOB_QUEUE_CAPACITY);
   private static final ThreadLocal<Local> LOCAL = ThreadLocal.withInitial(Local::new);
   private static final Object POOL_LOCK = new Object();
@@ -151,6 +159,23 @@ public final class Threads {
     }
   }
 
+  private static long spinNanos() {
+    String prop = System.getProperty(SPIN_PROPERTY);
+    if (prop == null || prop.isBlank()) {
+      return DEFAULT_SPIN_MICROS * 1000;
+    }
+    try {
+      long us = Long.parseLong(prop.trim());
+      if (us >= 0) {
+        return us * 1000;
+      }
+    } catch (NumberFormatException e) {
+      // fall through to the warning
+    }
+    LOG.warn("Ignoring -D{}={}: not an integer >= 0; workers spin {} us", SPIN_PROPERTY, prop, DEFAULT_SPIN_MICROS);
+    return DEFAULT_SPIN_MICROS * 1000;
+  }
+
   private static int initialThreads() {
     int cores = Runtime.getRuntime().availableProcessors();
     String prop = System.getProperty(THREADS_PROPERTY);
@@ -252,14 +277,34 @@ public final class Threads {
     public void run() {
       LOCAL.get().inRegion = true;
       while (true) {
-        Job job;
-        try {
-          job = QUEUE.take();
-        } catch (InterruptedException e) {
-          continue; // pool threads live as long as the JVM; nobody should interrupt them
+        Job job = poll();
+        if (job == null) {
+          try {
+            job = QUEUE.take();
+          } catch (InterruptedException e) {
+            continue; // pool threads live as long as the JVM; nobody should interrupt them
+          }
         }
         job.work();
       }
+    }
+
+    /**
+     * Looks for a job for {@link #WORKER_SPIN_NANOS} before the worker parks: a training step runs
+     * parallel regions microseconds apart (one per GEMM or elementwise kernel), and waking a parked
+     * thread costs tens of microseconds each time, as much as a small region's work.
+     */
+    private static Job poll() {
+      Job job = QUEUE.poll();
+      if (job != null || WORKER_SPIN_NANOS <= 0) {
+        return job;
+      }
+      long deadline = System.nanoTime() + WORKER_SPIN_NANOS;
+      do {
+        Thread.onSpinWait();
+        job = QUEUE.poll();
+      } while (job == null && System.nanoTime() < deadline);
+      return job;
     }
   }
 }
