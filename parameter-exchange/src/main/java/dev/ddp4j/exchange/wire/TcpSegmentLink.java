@@ -289,7 +289,7 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
       }
     } catch (EOFException e) {
       if (!closed) {
-        LOG.info("segment link from the predecessor closed");
+        LOG.debug("segment link from the predecessor closed");
       }
     } catch (IOException | RuntimeException e) {
       if (!closed) {
