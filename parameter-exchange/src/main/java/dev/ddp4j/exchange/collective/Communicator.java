@@ -209,7 +209,14 @@ public final class Communicator extends AbstractBehavior<Communicator.Command> {
     if (current.failure() != null) {
       return;
     }
-    getContext().getLog().warn("generation {} failed on rank {}: {}", current.number(), current.rank(), reason);
+    if (current.issued() > current.completed()) {
+      getContext().getLog().warn("generation {} failed on rank {}: {}", current.number(), current.rank(), reason);
+    } else {
+      // Nothing in flight: a peer leaving at the end of a job is no failure of anything yet; a later
+      // collective of this generation still fails, naming the reason.
+      getContext().getLog().debug("generation {} ended on rank {} with no collective in flight: {}",
+          current.number(), current.rank(), reason);
+    }
     long running = current.completed();
     current.fail(reason, culprit);
     timers.cancel(Tick.INSTANCE);
