@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * then fails through the communicators' timeout, which names the silent rank.
  *
  * <p>Threads: {@link #send} and {@link #sendAck} from the communicator's thread; one writer thread
- * encodes and writes segments, one reader thread reads, decodes and tells the communicator the
+ * encodes and writes segments (a small one with nothing queued before it the communicator writes itself), one reader thread reads, decodes and tells the communicator the
  * predecessor's segments, and one reads the successor's acknowledgements; an acknowledgement (a few
  * dozen bytes, drained at once by the predecessor's acknowledgement reader) is written on the
  * communicator's thread itself, which saves a thread hand-off per acknowledgement. Set-up and
@@ -49,10 +49,17 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
   private static final Duration POLL = Duration.ofMillis(5);
   /** Most bytes of an acknowledgement frame: its length prefix and the protobuf SegmentAck (four varints). */
   private static final int ACK_FRAME_BYTES = 64;
+  /** Largest encoded segment the communicator's thread writes itself instead of queueing it. */
+  private static final int INLINE_WRITE_MAX_BYTES = 64 << 10;
 
   private final ServerSocketChannel server;
   private final int maxFrameBytes;
   private final LinkedBlockingQueue<Segment> outbound = new LinkedBlockingQueue<>();
+  /** Segments queued for the writer thread and not yet written. */
+  private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+  /** Held by whoever writes a segment frame to the successor. */
+  private final java.util.concurrent.locks.ReentrantLock channelLock = new java.util.concurrent.locks.ReentrantLock();
+  private final ByteBuffer inlineFrame = ByteBuffer.allocateDirect(INLINE_WRITE_MAX_BYTES + Integer.BYTES);
   private volatile ActorRef<?> successor;
   private volatile ActorRef<?> predecessor;
   private final Object ackLock = new Object();
@@ -150,6 +157,28 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
 
   @Override
   public void send(Segment segment) {
+    // A small segment with nothing queued before it is written here, on the communicator's thread: a
+    // hand-off to the writer thread costs a wake-up, as much as the write itself. Order holds because
+    // this happens only when every segment queued earlier has been written (pending == 0), and the
+    // channel lock keeps the two writers apart. Large segments never block the communicator.
+    if (SegmentCodec.encodedSize(segment) <= INLINE_WRITE_MAX_BYTES && pending.get() == 0
+        && channelLock.tryLock()) {
+      try {
+        if (pending.get() == 0) {
+          writeFrame(segment, inlineFrame);
+          return;
+        }
+      } catch (IOException | RuntimeException e) {
+        if (!closed) {
+          LOG.warn("segment link to the successor broke: {}", e.toString());
+          close();
+        }
+        return;
+      } finally {
+        channelLock.unlock();
+      }
+    }
+    pending.incrementAndGet();
     outbound.add(segment);
   }
 
@@ -223,14 +252,13 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
         if (size + Integer.BYTES > frame.capacity()) {
           frame = ByteBuffer.allocateDirect(size + Integer.BYTES);
         }
-        frame.clear();
-        frame.putInt(size);
-        SegmentCodec.write(s, frame);
-        frame.flip();
-        while (frame.hasRemaining()) {
-          out.write(frame);
+        channelLock.lock();
+        try {
+          writeFrame(s, frame);
+        } finally {
+          channelLock.unlock();
         }
-        written.incrementAndGet();
+        pending.decrementAndGet();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -269,6 +297,18 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
         close();
       }
     }
+  }
+
+  /** Encodes {@code s} into {@code frame} (large enough) and writes it; call with the channel lock held. */
+  private void writeFrame(Segment s, ByteBuffer frame) throws IOException {
+    frame.clear();
+    frame.putInt(SegmentCodec.encodedSize(s));
+    SegmentCodec.write(s, frame);
+    frame.flip();
+    while (frame.hasRemaining()) {
+      out.write(frame);
+    }
+    written.incrementAndGet();
   }
 
   private void readLoop(Consumer<PeerMessage> deliver) {
