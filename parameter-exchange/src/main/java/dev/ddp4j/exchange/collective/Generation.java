@@ -234,6 +234,8 @@ final class Generation {
         String why = ring.accept(s);
         if (why != null) {
           events.rejected(s, why);
+        } else if (link != null) {
+          link.recycle(s);
         }
       }
     }
@@ -286,6 +288,9 @@ final class Generation {
       if (why != null) {
         events.rejected(s, why);
       } else {
+        if (link != null) {
+          link.recycle(s);
+        }
         acknowledge((RingRun) active);
         events.progressed();
         advance();

@@ -32,6 +32,13 @@ public interface SegmentLink {
     return false;
   }
 
+  /**
+   * The communicator has consumed {@code segment} (combined or copied its elements) and holds no
+   * reference to its array any more: a link that decoded it into a pooled array may reuse the array.
+   * Called from the communicator's thread for every consumed segment, whatever its path.
+   */
+  default void recycle(Segment segment) {}
+
   /** Sends {@code ack} to the predecessor; called from the communicator's thread, returns at once. */
   default void sendAck(SegmentAck ack) {
     throw new UnsupportedOperationException("this link carries no acknowledgements");

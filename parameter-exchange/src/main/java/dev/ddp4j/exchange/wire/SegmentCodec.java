@@ -102,6 +102,14 @@ final class SegmentCodec {
    * @throws InvalidProtocolBufferException if the bytes are not a well-formed, self-consistent segment
    */
   static Segment read(ByteBuffer buf) throws IOException {
+    return read(buf, float[]::new);
+  }
+
+  /**
+   * {@link #read(ByteBuffer)} with the elements decoded into {@code arrays.apply(count)}, an array of at
+   * least {@code count} elements (a pooled one, say); the segment's slice starts at its index 0.
+   */
+  static Segment read(ByteBuffer buf, java.util.function.IntFunction<float[]> arrays) throws IOException {
     int start = buf.position();
     CodedInputStream in = CodedInputStream.newInstance(buf);
     long generation = 0;
@@ -165,12 +173,12 @@ final class SegmentCodec {
       throw malformed(count + " elements of " + f + " do not make " + payloadBytes + " payload bytes",
           generation, sequence);
     }
-    float[] data = new float[count];
+    float[] data = arrays.apply(count);
     if (count > 0) {
       ByteBuffer le = buf.duplicate().order(ByteOrder.LITTLE_ENDIAN);
       le.limit(payloadAt + payloadBytes).position(payloadAt);
       if (f == dev.ddp4j.exchange.collective.WireFormat.FLOAT32) {
-        le.asFloatBuffer().get(data);
+        le.asFloatBuffer().get(data, 0, count);
       } else {
         Bf16.decode(le.asShortBuffer(), data, 0, count);
       }

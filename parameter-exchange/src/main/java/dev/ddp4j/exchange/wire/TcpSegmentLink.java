@@ -51,6 +51,8 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
   private static final int ACK_FRAME_BYTES = 64;
   /** Largest encoded segment the communicator's thread writes itself instead of queueing it. */
   private static final int INLINE_WRITE_MAX_BYTES = 64 << 10;
+  /** Most decoded arrays tracked as lent at once; far above a window's worth of segments. */
+  private static final int MAX_LENT = 256;
 
   private final ServerSocketChannel server;
   private final int maxFrameBytes;
@@ -59,6 +61,16 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
   /** Held by whoever writes a segment frame to the successor. */
   private final java.util.concurrent.locks.ReentrantLock channelLock = new java.util.concurrent.locks.ReentrantLock();
+  /**
+   * Arrays of {@link #poolElements} floats that decoded segments lent to the communicator and it gave
+   * back ({@link #recycle}): decoding into a fresh array zeroes it first and churns the young generation
+   * at the link's rate. Only arrays in {@link #lent} come back, so an array the link did not decode
+   * (a segment that came another way) is never reused.
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<float[]> pool =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.Set<float[]> lent = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final int poolElements;
   private final ByteBuffer inlineFrame = ByteBuffer.allocateDirect(INLINE_WRITE_MAX_BYTES + Integer.BYTES);
   private volatile ActorRef<?> successor;
   private volatile ActorRef<?> predecessor;
@@ -73,9 +85,10 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
   private Thread reader;
   private Thread ackReader;
 
-  private TcpSegmentLink(ServerSocketChannel server, int maxFrameBytes) {
+  private TcpSegmentLink(ServerSocketChannel server, int maxFrameBytes, int segmentBytes) {
     this.server = server;
     this.maxFrameBytes = maxFrameBytes;
+    this.poolElements = Math.max(1, segmentBytes / Float.BYTES);
   }
 
   /** Opens the listening socket on {@code host} (a free port) for segments of at most {@code segmentBytes} of payload. */
@@ -83,7 +96,7 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
     ServerSocketChannel server = ServerSocketChannel.open();
     server.bind(new InetSocketAddress(host, 0));
     server.configureBlocking(false);
-    return new TcpSegmentLink(server, segmentBytes + FRAME_HEADROOM_BYTES);
+    return new TcpSegmentLink(server, segmentBytes + FRAME_HEADROOM_BYTES, segmentBytes);
   }
 
   /** The port the predecessor connects to. */
@@ -180,6 +193,32 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
     }
     pending.incrementAndGet();
     outbound.add(segment);
+  }
+
+  @Override
+  public void recycle(Segment segment) {
+    float[] a = segment.data();
+    if (lent.remove(a)) {
+      pool.offer(a);
+    }
+  }
+
+  /** An array for {@code count} decoded elements: a pooled one when it fits, else a fresh one. */
+  private float[] borrow(int count) {
+    if (count > poolElements) {
+      return new float[count];
+    }
+    float[] a = pool.poll();
+    if (a == null) {
+      a = new float[poolElements];
+    }
+    if (lent.size() >= MAX_LENT) {
+      // Segments the communicator dropped (stale, rejected) never come back; forget them rather than
+      // hold their arrays: an array missing from the set is simply not reused.
+      lent.clear();
+    }
+    lent.add(a);
+    return a;
   }
 
   @Override
@@ -325,7 +364,7 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
         frame.clear().limit(size);
         readFully(in, frame);
         frame.flip();
-        deliver.accept(SegmentCodec.read(frame));
+        deliver.accept(SegmentCodec.read(frame, this::borrow));
       }
     } catch (EOFException e) {
       if (!closed) {
