@@ -204,7 +204,7 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
   }
 
   /** An array for {@code count} decoded elements: a pooled one when it fits, else a fresh one. */
-  private float[] borrow(int count) {
+  float[] borrow(int count) {
     if (count > poolElements) {
       return new float[count];
     }
@@ -250,6 +250,11 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
         }
       }
     }
+  }
+
+  /** Arrays waiting in the pool (for tests). */
+  int pooledArrays() {
+    return pool.size();
   }
 
   /** Number of acknowledgements written to the predecessor so far. */
