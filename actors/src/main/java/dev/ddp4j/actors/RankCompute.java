@@ -4,8 +4,11 @@ import dev.ddp4j.exchange.collective.Collective;
 import dev.ddp4j.exchange.collective.ReduceOp;
 import dev.ddp4j.exchange.ddp.DistributedDataParallel;
 import dev.ddp4j.exchange.ddp.DistributedSampler;
+import dev.ddp4j.tensor.DType;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Threads;
+import dev.ddp4j.tensor.amp.Autocast;
+import dev.ddp4j.tensor.amp.GradScaler;
 import dev.ddp4j.tensor.data.Batch;
 import dev.ddp4j.tensor.data.BatchIterator;
 import dev.ddp4j.tensor.data.DataLoader;
@@ -40,6 +43,9 @@ final class RankCompute implements AutoCloseable {
   private final int worldSize;
   private final Collective collective;
   private final TrainingSpec.EpochEvaluator evaluator;
+  private final DType amp;
+  /** Dynamic loss scaling for fp16 autocast; null otherwise. */
+  private final GradScaler scaler;
   private int epoch;
   private long epochStartNanos;
   private double epochLossSum;
@@ -57,6 +63,8 @@ final class RankCompute implements AutoCloseable {
     this.worldSize = spec.worldSize();
     this.collective = collective;
     this.evaluator = spec.evaluator();
+    this.amp = spec.amp();
+    this.scaler = amp == DType.FLOAT16 ? new GradScaler() : null;
     this.model = spec.modelFactory().get();
     this.ddp = DistributedDataParallel.wrap(model, collective, rank, spec.worldSize(), spec.ddpOptions());
     this.loss = spec.lossFactory().get();
@@ -94,13 +102,22 @@ final class RankCompute implements AutoCloseable {
     long t1 = System.nanoTime();
     model.train();
     optimizer.zeroGrad();
-    Tensor l = loss.forward(ddp.forward(b.inputs()), b.targets());
+    Tensor l;
+    try (Autocast.Scope ignored = amp == null ? null : Autocast.enable(amp)) {
+      l = loss.forward(ddp.forward(b.inputs()), b.targets());
+    }
     long t2 = System.nanoTime();
-    l.backward();
+    (scaler == null ? l : scaler.scale(l)).backward();
     long t3 = System.nanoTime();
     ddp.finishGradientSync();
     long t4 = System.nanoTime();
-    optimizer.step();
+    if (scaler == null) {
+      optimizer.step();
+    } else {
+      // The averaged gradients are the same on every rank, so every rank skips the same steps.
+      scaler.step(optimizer);
+      scaler.update();
+    }
     long t5 = System.nanoTime();
     double lv = l.item();
     if (!Double.isFinite(lv)) {

@@ -2,6 +2,7 @@ package dev.ddp4j.actors;
 
 import akka.actor.typed.ActorRef;
 import dev.ddp4j.exchange.ddp.DdpOptions;
+import dev.ddp4j.tensor.DType;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Threads;
 import dev.ddp4j.tensor.data.Dataset;
@@ -35,11 +36,13 @@ import java.util.function.Supplier;
  *     or 0 to use the process-wide count; ranks sharing a JVM split its cores this way
  * @param evaluator run on rank 0 after each epoch (its figures go into {@link TrainingEvent.EpochCompleted}),
  *     or null for none
+ * @param amp the autocast dtype of forward and loss ({@code BFLOAT16}, or {@code FLOAT16} with a
+ *     {@link dev.ddp4j.tensor.amp.GradScaler}), or null for float32 throughout
  */
 public record TrainingSpec(Supplier<Module> modelFactory, Function<List<Tensor>, Optimizer> optimizerFactory,
     Supplier<? extends Loss> lossFactory, Dataset<Example> dataset, int worldSize, int batchSizePerRank, int epochs,
     long seed, DdpOptions ddpOptions, ActorRef<TrainingEvent> progress, int threadsPerRank,
-    EpochEvaluator evaluator) {
+    EpochEvaluator evaluator, DType amp) {
 
   /**
    * Evaluates rank 0's replica after an epoch, on rank 0's compute thread, while the other ranks wait at
@@ -57,7 +60,7 @@ public record TrainingSpec(Supplier<Module> modelFactory, Function<List<Tensor>,
       Supplier<? extends Loss> lossFactory, Dataset<Example> dataset, int worldSize, int batchSizePerRank, int epochs,
       long seed, DdpOptions ddpOptions, ActorRef<TrainingEvent> progress) {
     this(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs, seed, ddpOptions,
-        progress, 0, null);
+        progress, 0, null, null);
   }
 
   /** Checks the arguments. */
@@ -76,6 +79,9 @@ public record TrainingSpec(Supplier<Module> modelFactory, Function<List<Tensor>,
     if (epochs < 1) {
       throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
     }
+    if (amp != null && amp != DType.BFLOAT16 && amp != DType.FLOAT16) {
+      throw new IllegalArgumentException("amp must be BFLOAT16, FLOAT16 or null, got " + amp);
+    }
     if (threadsPerRank < 0) {
       throw new IllegalArgumentException("threadsPerRank must be >= 0 (0 = the process-wide count), got "
           + threadsPerRank);
@@ -85,18 +91,24 @@ public record TrainingSpec(Supplier<Module> modelFactory, Function<List<Tensor>,
   /** The same spec with {@code listener} receiving progress events. */
   public TrainingSpec withProgress(ActorRef<TrainingEvent> listener) {
     return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
-        seed, ddpOptions, listener, threadsPerRank, evaluator);
+        seed, ddpOptions, listener, threadsPerRank, evaluator, amp);
   }
 
   /** The same spec with {@code n} intra-op threads per rank (0 = the process-wide count). */
   public TrainingSpec withThreadsPerRank(int n) {
     return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
-        seed, ddpOptions, progress, n, evaluator);
+        seed, ddpOptions, progress, n, evaluator, amp);
   }
 
   /** The same spec with {@code e} evaluating rank 0's replica after each epoch. */
   public TrainingSpec withEvaluator(EpochEvaluator e) {
     return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
-        seed, ddpOptions, progress, threadsPerRank, e);
+        seed, ddpOptions, progress, threadsPerRank, e, amp);
+  }
+
+  /** The same spec with forward and loss under autocast to {@code dtype} (null: float32 throughout). */
+  public TrainingSpec withAmp(DType dtype) {
+    return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
+        seed, ddpOptions, progress, threadsPerRank, evaluator, dtype);
   }
 }

@@ -81,10 +81,10 @@ final class DistributedTrain {
     double lr = cmd.learningRate();
     Job job = new Job(cmd);
     out.printf(Locale.ROOT, "training %s with %d ranks (%s) on %d examples (test %d), %d epochs, batch %d per rank "
-            + "(%d global), %s lr %s, %d threads per rank%n",
+            + "(%d global), %s lr %s, %d threads per rank%s%n",
         cmd.modelName(), cmd.ranks, cmd.inProcess ? "one JVM" : "one JVM each", job.train.size(), job.test.size(),
         epochs, cmd.batchSize, cmd.batchSize * cmd.ranks, cmd.optimizer.name().toLowerCase(Locale.ROOT), lr,
-        threadsPerRank());
+        threadsPerRank(), cmd.ampDtype() == null ? "" : ", autocast " + cmd.ampDtype());
     Reporter reporter = new Reporter(job, epochs);
     Map<String, Tensor> weights;
     long start = System.nanoTime();
@@ -228,8 +228,10 @@ final class DistributedTrain {
     final Map<String, Tensor> initialWeights;
     final String model;
     final Supplier<Loss> loss;
+    final dev.ddp4j.tensor.DType amp;
 
     Job(TrainCommand cmd) throws IOException {
+      this.amp = cmd.ampDtype();
       this.model = cmd.modelName();
       this.train = cmd.trainSet();
       this.test = cmd.testSet();
@@ -248,13 +250,13 @@ final class DistributedTrain {
       };
       Function<List<Tensor>, Optimizer> optimizer = cmd::newOptimizer;
       return new TrainingSpec(factory, optimizer, loss, train, cmd.ranks, cmd.batchSize, cmd.epochCount(), cmd.seed,
-          DdpOptions.defaults(), null, threadsPerRank, null);
+          DdpOptions.defaults(), null, threadsPerRank, null, amp);
     }
 
     TrainingSpec.EpochEvaluator evaluator() {
       return (m, epoch) -> {
         try (DataLoader loader = DataLoader.builder(test).batchSize(EVAL_BATCH).build()) {
-          Trainer.Evaluation e = new Trainer(m, loss.get(), null).evaluate(loader);
+          Trainer.Evaluation e = new Trainer(m, loss.get(), null).amp(amp).evaluate(loader);
           return Map.of("test_loss", e.loss(), "test_accuracy", e.accuracy(), "test_samples", (double) e.samples());
         }
       };

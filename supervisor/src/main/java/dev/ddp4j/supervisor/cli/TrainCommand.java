@@ -153,10 +153,6 @@ public final class TrainCommand implements Callable<Integer> {
     }
     DType ampDtype = ampDtype();
     if (ranks > 1 || inProcess) {
-      if (ampDtype != null) {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-            "--amp is not supported with --ranks/--in-process yet: train one rank, or drop --amp");
-      }
       if (model == ModelKind.XOR) {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
             "--ranks/--in-process train a Fashion-MNIST model (mlp, cnn or logreg), not xor's 4 rows");
@@ -280,7 +276,7 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /** The autocast dtype of {@code --amp}, or null without it. */
-  private DType ampDtype() {
+  DType ampDtype() {
     if (amp == null) {
       return null;
     }

@@ -129,6 +129,14 @@ class TrainCommandTest {
     List<JsonNode> lines = jsonLines(metrics);
     assertTrue(lines.get(1).get("train_loss").asDouble() < lines.get(0).get("train_loss").asDouble());
     assertTrue(lines.get(1).get("test_accuracy").asDouble() > 0.5, lines.get(1).toString());
+    // Also with ranks: fp16 with dynamic loss scaling on two rank actors.
+    Path ddpMetrics = dir.resolve("amp-ddp.jsonl");
+    r = run("train", "--amp", "fp16", "--ranks", "2", "--in-process", "--epochs", "2", "--train-limit", "1000",
+        "--test-limit", "300", "--batch-size", "25", "--metrics", ddpMetrics.toString(), "--no-progress");
+    assertEquals(0, r.exitCode(), r.err());
+    lines = jsonLines(ddpMetrics);
+    assertTrue(lines.get(1).get("train_loss").asDouble() < lines.get(0).get("train_loss").asDouble(), lines.toString());
+    assertTrue(lines.get(1).get("test_accuracy").asDouble() > 0.5, lines.get(1).toString());
     r = run("train", "--amp", "int8");
     assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("--amp must be bf16 or fp16, got 'int8'"), r.err());
