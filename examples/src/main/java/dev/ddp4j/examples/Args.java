@@ -49,6 +49,10 @@ final class Args {
     }
   }
 
+  String getString(String name, String defaultValue) {
+    return values.getOrDefault(name, defaultValue);
+  }
+
   Path getPath(String name, Path defaultValue) {
     String v = values.get(name);
     return v == null ? defaultValue : Path.of(v);

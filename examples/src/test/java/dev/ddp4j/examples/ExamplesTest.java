@@ -40,6 +40,15 @@ class ExamplesTest {
   }
 
   @Test
+  void modelParallelHalvesTrainAcrossTheirDevices() {
+    double[] losses = ModelParallel.run("--devices", "cpu,cpu", "--steps", "200");
+    assertTrue(losses[1] < 0.8 * losses[0], Arrays.toString(losses));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ModelParallel.run("--devices", "cpu"));
+    assertEquals("--devices needs two devices, e.g. cuda:0,cpu; got 'cpu'", e.getMessage());
+  }
+
+  @Test
   void xorNetworkPredictsTheTruthTable() {
     float[] predictions = XorNetwork.run();
 
