@@ -53,6 +53,7 @@ import me.tongfei.progressbar.ProgressBar;
  * and saves the weights; the other ranks log to files named in their failures.
  */
 final class DistributedTrain {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DistributedTrain.class);
   private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(120);
   private static final Duration CHILD_EXIT_TIMEOUT = Duration.ofSeconds(60);
   private static final int EVAL_BATCH = 256;
@@ -143,7 +144,14 @@ final class DistributedTrain {
             Main.class.getName(), rankArgs, logs.resolve("rank-" + r + ".log")));
       }
       Threads.setNumThreads(threadsPerRank());
-      try (RingNode node = joinWatching(port, children)) {
+      Warmup warmup = Warmup.start(job, cmd);
+      RingNode joined;
+      try {
+        joined = joinWatching(port, children);
+      } finally {
+        warmup.finish();
+      }
+      try (RingNode node = joined) {
         TrainingSpec spec = job.spec(cmd, 0).withProgress(reporter.listener(node.system()))
             .withEvaluator(job.evaluator());
         weights = await(DistributedTraining.startMember(node.system(), spec, 0, node.collective(), "train"), reporter);
@@ -195,14 +203,84 @@ final class DistributedTrain {
   private int runChild() throws Exception {
     Job job = new Job(cmd);
     Threads.setNumThreads(threadsPerRank());
-    try (RingNode node = RingNode.start(cmd.childRank, cmd.ranks, "127.0.0.1", 0, cmd.seedPort, ringConfig(),
-        JOIN_TIMEOUT)) {
+    Warmup warmup = Warmup.start(job, cmd);
+    RingNode joined;
+    try {
+      joined = RingNode.start(cmd.childRank, cmd.ranks, "127.0.0.1", 0, cmd.seedPort, ringConfig(), JOIN_TIMEOUT);
+    } finally {
+      warmup.finish();
+    }
+    try (RingNode node = joined) {
       TrainingHandle run = DistributedTraining.startMember(node.system(), job.spec(cmd, 0), cmd.childRank,
           node.collective(), "train");
       run.result().toCompletableFuture().get();
       System.out.println("rank " + cmd.childRank + ": finished");
     }
     return 0;
+  }
+
+  /**
+   * Throwaway training steps on a scratch replica while this rank JVM waits for the ring to form (seconds
+   * of cluster rendezvous with idle cores): the JIT compiles the step's code then, instead of during the
+   * first epoch, where every rank JVM would compile the same code on the cores the ranks compute on.
+   * The scratch model, optimizer and batch are discarded; the run's weights, data order and results do
+   * not depend on it. {@code --no-warmup} turns it off.
+   */
+  private static final class Warmup {
+    /** Most scratch steps, should the ring take long to form. */
+    private static final int MAX_STEPS = 400;
+    private final Thread thread;
+    private volatile boolean stop;
+    private volatile int steps;
+    private volatile Throwable failure;
+
+    private Warmup(Job job, TrainCommand cmd) {
+      thread = new Thread(() -> run(job, cmd), "ddp4j-warmup");
+      thread.setDaemon(true);
+    }
+
+    static Warmup start(Job job, TrainCommand cmd) {
+      Warmup w = new Warmup(job, cmd);
+      if (!cmd.noWarmup) {
+        w.thread.start();
+      }
+      return w;
+    }
+
+    private void run(Job job, TrainCommand cmd) {
+      try {
+        Module model = cmd.newModel();
+        Optimizer opt = cmd.newOptimizer(model.parameters());
+        Loss loss = job.loss.get();
+        int n = Math.min(cmd.batchSize, job.train.size());
+        Tensor x = job.train.inputs().narrow(0, 0, n).contiguous();
+        Tensor y = job.train.targets().narrow(0, 0, n).contiguous();
+        for (int i = 0; i < MAX_STEPS && !stop; i++) {
+          opt.zeroGrad();
+          Tensor l;
+          try (dev.ddp4j.tensor.amp.Autocast.Scope ignored =
+              job.amp == null ? null : dev.ddp4j.tensor.amp.Autocast.enable(job.amp)) {
+            l = loss.forward(model.forward(x), y);
+          }
+          l.backward();
+          opt.step();
+          steps = i + 1;
+        }
+      } catch (RuntimeException | Error e) {
+        failure = e;
+      }
+    }
+
+    /** Stops the scratch steps and waits for the one in flight. */
+    void finish() throws InterruptedException {
+      stop = true;
+      thread.join();
+      if (failure != null) {
+        LOG.warn("JIT warm-up stopped after {} scratch steps: {}", steps, failure.toString());
+      } else if (!thread.isAlive() && steps > 0) {
+        LOG.debug("JIT warm-up: {} scratch steps while the ring formed", steps);
+      }
+    }
   }
 
   private static Config ringConfig() {

@@ -131,6 +131,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--in-process", description = "run the ranks as rank actors of this JVM instead of one JVM each")
   boolean inProcess;
 
+  @Option(names = "--no-warmup", description = "with --ranks N across JVMs: do not warm the JIT with throwaway "
+      + "steps on a scratch model while the rank JVMs form their ring")
+  boolean noWarmup;
+
   @Option(names = "--child-rank", hidden = true, defaultValue = "-1")
   int childRank;
 
