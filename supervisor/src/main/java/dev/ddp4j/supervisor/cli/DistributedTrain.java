@@ -78,6 +78,13 @@ final class DistributedTrain {
     if (cmd.childRank >= 0) {
       return runChild();
     }
+    // Rank JVMs start first, so that they load the data and start up while this JVM does the same.
+    try (Launched launched = cmd.inProcess ? null : launchChildren()) {
+      return runRankZero(launched);
+    }
+  }
+
+  private int runRankZero(Launched launched) throws Exception {
     int epochs = cmd.epochCount();
     double lr = cmd.learningRate();
     Job job = new Job(cmd);
@@ -93,7 +100,7 @@ final class DistributedTrain {
       if (cmd.inProcess) {
         weights = runInProcess(job, reporter);
       } else {
-        weights = runAcrossJvms(job, reporter);
+        weights = runAcrossJvms(job, reporter, launched);
       }
       double total = (System.nanoTime() - start) / 1e9;
       reporter.closeBar();
@@ -102,6 +109,45 @@ final class DistributedTrain {
       reporter.close();
     }
     return 0;
+  }
+
+  /** Rank JVMs 1..N-1, the port rank 0 will seed the ring on, and where their logs go; closing kills what runs. */
+  private record Launched(int port, Path logs, List<ChildJvm> children) implements AutoCloseable {
+    @Override
+    public void close() {
+      children.forEach(ChildJvm::close);
+    }
+  }
+
+  private Launched launchChildren() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Path logs = Files.createTempDirectory("ddp4j-train-");
+    List<ChildJvm> children = new ArrayList<>();
+    Launched launched = new Launched(port, logs, children);
+    try {
+      // The children parse the same options (and so share the default threads per rank of this host).
+      List<String> args = new ArrayList<>(cmd.spec.commandLine().getParseResult().originalArgs());
+      if (args.isEmpty() || !args.get(0).equals("train")) {
+        args.add(0, "train"); // parsed by the train command itself (tests), not through Main
+      }
+      args.addAll(List.of("--seed-port", String.valueOf(port)));
+      if (!cmd.noProgress) {
+        args.add("--no-progress");
+      }
+      for (int r = 1; r < cmd.ranks; r++) {
+        List<String> rankArgs = new ArrayList<>(args);
+        rankArgs.addAll(List.of("--child-rank", String.valueOf(r)));
+        children.add(ChildJvm.start("rank " + r, ChildJvm.inheritedJvmFlags(null), ChildJvm.classPath(),
+            Main.class.getName(), rankArgs, logs.resolve("rank-" + r + ".log")));
+      }
+    } catch (IOException | RuntimeException e) {
+      launched.close();
+      throw e;
+    }
+    return launched;
   }
 
   private Map<String, Tensor> runInProcess(Job job, Reporter reporter) throws Exception {
@@ -119,30 +165,12 @@ final class DistributedTrain {
     }
   }
 
-  private Map<String, Tensor> runAcrossJvms(Job job, Reporter reporter) throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Path logs = Files.createTempDirectory("ddp4j-train-");
-    List<ChildJvm> children = new ArrayList<>();
+  private Map<String, Tensor> runAcrossJvms(Job job, Reporter reporter, Launched launched) throws Exception {
+    int port = launched.port();
+    Path logs = launched.logs();
+    List<ChildJvm> children = launched.children();
     Map<String, Tensor> weights;
     try {
-      // The children parse the same options (and so share the default threads per rank of this host).
-      List<String> args = new ArrayList<>(cmd.spec.commandLine().getParseResult().originalArgs());
-      if (args.isEmpty() || !args.get(0).equals("train")) {
-        args.add(0, "train"); // parsed by the train command itself (tests), not through Main
-      }
-      args.addAll(List.of("--seed-port", String.valueOf(port)));
-      if (!cmd.noProgress) {
-        args.add("--no-progress");
-      }
-      for (int r = 1; r < cmd.ranks; r++) {
-        List<String> rankArgs = new ArrayList<>(args);
-        rankArgs.addAll(List.of("--child-rank", String.valueOf(r)));
-        children.add(ChildJvm.start("rank " + r, ChildJvm.inheritedJvmFlags(null), ChildJvm.classPath(),
-            Main.class.getName(), rankArgs, logs.resolve("rank-" + r + ".log")));
-      }
       Threads.setNumThreads(threadsPerRank());
       Warmup warmup = Warmup.start(job, cmd);
       RingNode joined;
