@@ -15,16 +15,13 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One rank: owns its communicator (a child actor), and, on its own compute thread
  * ({@code ddp4j-rank-R-compute}, a single-thread executor), its model replica, optimizer and data
  * shard ({@link RankCompute}). Forward, backward and step never run on an Akka dispatcher thread: the
- * compute thread runs steps back to back and tells the actor of each by a message; the actor, free all
- * the while, answers control messages (pause, resume, stop, report) at once and sets the step the
- * compute thread must not start (a pause boundary, or none when stopping), which it reads between
- * steps.
+ * actor hands one step at a time to the compute thread and learns of its end by a message, so between
+ * steps it answers control messages (pause, resume, stop, report) at once.
  *
  * <p>Protocol with its {@link TrainingCoordinator} (the parent):
  * <ol type="a">
@@ -78,10 +75,7 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
 
   private record SetupDone(RankCompute compute, Throwable failure) implements Command {}
 
-  private record StepDone(RankCompute.StepResult result) implements Command {}
-
-  /** The compute thread's run of steps ended after {@code steps} steps in all, at a limit or by {@code failure}. */
-  private record StepsEnded(long steps, Throwable failure) implements Command {}
+  private record StepDone(RankCompute.StepResult result, Throwable failure) implements Command {}
 
   private record SnapshotDone(Map<String, Tensor> state, Throwable failure) implements Command {}
 
@@ -94,13 +88,7 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   private final boolean reportsWeights;
   private final ExecutorService compute;
   private RankCompute state;
-  /** Steps finished so far (the 0-based number of the next one). */
-  private long stepsDone;
-  /**
-   * The step the compute thread must not start: the pause boundary, or -1 once stopping; written by the
-   * actor, read by the compute thread between steps.
-   */
-  private final AtomicLong stepLimit = new AtomicLong(Long.MAX_VALUE);
+  private long nextStep;
   private long totalSteps;
   private long pauseAt = Long.MAX_VALUE;
   private boolean pauseReported;
@@ -149,7 +137,6 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
         .onMessage(JoinGroup.class, this::onJoinGroup)
         .onMessage(SetupDone.class, this::onSetupDone)
         .onMessage(StepDone.class, this::onStepDone)
-        .onMessage(StepsEnded.class, this::onStepsEnded)
         .onMessage(SnapshotDone.class, this::onSnapshotDone)
         .onMessage(PauseAt.class, this::onPauseAt)
         .onMessage(Resume.class, this::onResume)
@@ -181,58 +168,44 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   }
 
   private Behavior<Command> onStepDone(StepDone m) {
-    stepsDone = m.result().step();
+    busy = false;
+    if (m.failure() != null) {
+      return fail(nextStep - 1, m.failure());
+    }
     lastLoss = m.result().loss();
     coordinator.tell(new TrainingCoordinator.RankStepped(rank, m.result()));
-    return this;
-  }
-
-  private Behavior<Command> onStepsEnded(StepsEnded m) {
-    busy = false;
-    stepsDone = m.steps();
-    if (m.failure() != null) {
-      return fail(stepsDone, m.failure());
-    }
     return next();
   }
 
   private Behavior<Command> onSnapshotDone(SnapshotDone m) {
     busy = false;
     if (m.failure() != null) {
-      return fail(stepsDone, m.failure());
+      return fail(nextStep, m.failure());
     }
     finished = true;
-    coordinator.tell(new TrainingCoordinator.RankFinished(rank, stepsDone, m.state()));
+    coordinator.tell(new TrainingCoordinator.RankFinished(rank, nextStep, m.state()));
     return stopRequested ? Behaviors.stopped() : this;
   }
 
   private Behavior<Command> onPauseAt(PauseAt m) {
     pauseAt = m.step();
-    if (!stopRequested) {
-      stepLimit.set(pauseAt);
-    }
     pauseReported = false;
     return next();
   }
 
   private Behavior<Command> onResume(Resume m) {
     pauseAt = Long.MAX_VALUE;
-    if (!stopRequested) {
-      stepLimit.set(pauseAt);
-    }
     pauseReported = false;
     return next();
   }
 
   private Behavior<Command> onStop(Stop m) {
     stopRequested = true;
-    stepLimit.set(-1);
     return busy ? this : Behaviors.stopped();
   }
 
   private Behavior<Command> onReport(Report m) {
-    long next = stepsDone + (busy && state != null && !finished ? 1 : 0);
-    m.replyTo().tell(new RankStatus(rank, next, totalSteps, busy, !busy && stepsDone >= pauseAt, lastLoss));
+    m.replyTo().tell(new RankStatus(rank, nextStep, totalSteps, busy, !busy && nextStep >= pauseAt, lastLoss));
     return this;
   }
 
@@ -245,45 +218,25 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
       return Behaviors.stopped();
     }
     ActorRef<Command> self = getContext().getSelf();
-    if (stepsDone >= totalSteps) {
+    if (nextStep >= totalSteps) {
       busy = true;
       RankCompute s = state;
       CompletableFuture.supplyAsync(() -> reportsWeights ? s.stateDict() : null, compute)
           .whenComplete((st, e) -> self.tell(new SnapshotDone(st, e)));
       return this;
     }
-    if (stepsDone >= pauseAt) {
+    if (nextStep >= pauseAt) {
       if (!pauseReported) {
         pauseReported = true;
-        coordinator.tell(new TrainingCoordinator.RankPaused(rank, stepsDone));
+        coordinator.tell(new TrainingCoordinator.RankPaused(rank, nextStep));
       }
       return this;
     }
     busy = true;
+    nextStep++;
     RankCompute s = state;
-    long from = stepsDone;
-    compute.execute(() -> runSteps(s, from, self));
+    CompletableFuture.supplyAsync(s::step, compute).whenComplete((r, e) -> self.tell(new StepDone(r, e)));
     return this;
-  }
-
-  /**
-   * On the compute thread: runs steps back to back from step {@code from} until the last, or until
-   * {@link #stepLimit} (a pause boundary or a stop) forbids the next, telling the actor each finished
-   * step and then the end. No round trip through the actor between steps: on a busy host that hand-off
-   * cost milliseconds a step.
-   */
-  private void runSteps(RankCompute s, long from, ActorRef<Command> self) {
-    long done = from;
-    try {
-      while (done < s.totalSteps() && done < stepLimit.get()) {
-        RankCompute.StepResult r = s.step();
-        done++;
-        self.tell(new StepDone(r));
-      }
-      self.tell(new StepsEnded(done, null));
-    } catch (Throwable e) {
-      self.tell(new StepsEnded(done, e));
-    }
   }
 
   private Behavior<Command> fail(long step, Throwable failure) {
