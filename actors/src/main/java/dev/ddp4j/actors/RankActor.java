@@ -190,6 +190,8 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   private Behavior<Command> onPauseAt(PauseAt m) {
     pauseAt = m.step();
     pauseReported = false;
+    // Where this rank will hold: not before a step it has already started (it finishes that one).
+    coordinator.tell(new TrainingCoordinator.RankHolding(rank, Math.max(pauseAt, nextStep)));
     return next();
   }
 

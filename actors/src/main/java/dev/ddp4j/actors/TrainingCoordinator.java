@@ -29,8 +29,10 @@ import java.util.concurrent.CompletableFuture;
  * step do not throw in the actor: the rank reports them with their cause ({@code RankFailed}).
  *
  * <p>Pausing (the ranks must stop at the same step boundary, or the ranks ahead would wait in a
- * collective for the ones held back): every rank is asked to pause at its next boundary; if they
- * report different boundaries, the ones behind are run up to the furthest, then all are paused.
+ * collective for the ones held back): every rank is asked to pause at its next boundary and answers
+ * at once where that is (after a step it has already started); the ranks that would hold earlier than
+ * the furthest are run up to it, so no rank is left inside a step whose collective another rank will
+ * not join; when all report they are paused at one boundary, the pause is settled.
  */
 public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordinator.Command> {
 
@@ -54,6 +56,9 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
   record RankStepped(int rank, RankCompute.StepResult result) implements Command {}
 
   record RankPaused(int rank, long nextStep) implements Command {}
+
+  /** The boundary a rank will hold at after a {@code PauseAt}: never before a step it has already started. */
+  record RankHolding(int rank, long boundary) implements Command {}
 
   record RankFinished(int rank, long steps, Map<String, Tensor> state) implements Command {}
 
@@ -80,6 +85,8 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
   private final Collective external;
   private final Map<Long, StepAggregate> steps = new HashMap<>();
   private final Map<Integer, Long> pausedAt = new HashMap<>();
+  /** Where each rank said it will hold during the current pause. */
+  private final Map<Integer, Long> holding = new HashMap<>();
   private final List<ActorRef<Long>> pauseWaiters = new ArrayList<>();
   private int registered;
   private int finishedRanks;
@@ -126,6 +133,7 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
         .onMessage(RankRegistered.class, this::onRegistered)
         .onMessage(RankStepped.class, this::onStepped)
         .onMessage(RankPaused.class, this::onPaused)
+        .onMessage(RankHolding.class, this::onHolding)
         .onMessage(RankFinished.class, this::onFinished)
         .onMessage(RankFailed.class, this::onFailed)
         .onMessage(PauseAll.class, this::onPauseAll)
@@ -202,9 +210,32 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
     }
     pausing = true;
     pausedAt.clear();
+    holding.clear();
     for (ActorRef<RankActor.Command> r : ranks) {
       r.tell(new RankActor.PauseAt(0));
     }
+  }
+
+  /**
+   * Once every rank has said where it will hold, the ones that would hold earlier than the furthest
+   * run up to it. Without this a rank held at boundary s would leave another rank that had already
+   * started step s waiting in that step's collective, unable to report its pause.
+   */
+  private Behavior<Command> onHolding(RankHolding m) {
+    if (!pausing) {
+      return this;
+    }
+    holding.put(m.rank(), m.boundary());
+    if (holding.size() == ranks.size()) {
+      long furthest = holding.values().stream().mapToLong(Long::longValue).max().orElse(0);
+      for (Map.Entry<Integer, Long> e : new ArrayList<>(holding.entrySet())) {
+        if (e.getValue() < furthest) {
+          holding.put(e.getKey(), furthest);
+          ranks.get(e.getKey() - firstRank).tell(new RankActor.PauseAt(furthest));
+        }
+      }
+    }
+    return this;
   }
 
   private Behavior<Command> onPaused(RankPaused m) {
@@ -249,6 +280,7 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
     }
     pausing = false;
     pausedAt.clear();
+    holding.clear();
     for (ActorRef<RankActor.Command> r : ranks) {
       r.tell(new RankActor.Resume());
     }

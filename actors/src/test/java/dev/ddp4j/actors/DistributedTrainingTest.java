@@ -286,6 +286,41 @@ class DistributedTrainingTest {
   }
 
   @Test
+  void aPauseRunsTheRankBehindThroughTheStepAnotherRankHasStarted() throws Exception {
+    // Rank 1 sleeps in every optimizer step, so rank 0 is already inside the next step (waiting in its
+    // allreduce) when the pause reaches rank 1 between its steps. Rank 1 must run that step too: held
+    // one step earlier, it would leave rank 0 in the collective until the timeout (30 s here).
+    java.util.function.Function<List<Tensor>, Optimizer> optimizers = params -> new Optimizer(params, 0.05) {
+      @Override
+      protected void update(Tensor param, Tensor grad, Map<String, Tensor> st) {
+        if (Thread.currentThread().getName().equals("ddp4j-rank-1-compute")) {
+          try {
+            Thread.sleep(75); // 4 parameters: 300 ms a step
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+        param.sub_(grad, lr);
+      }
+    };
+    TestProbe<TrainingEvent> events = KIT.createTestProbe();
+    TrainingSpec spec = new TrainingSpec(() -> new Net(ConcurrentHashMap.newKeySet(), 0, null, 0), optimizers,
+        MSELoss::new, DATA, 2, BATCH, EPOCHS, 5, DdpOptions.defaults(), events.getRef());
+    TrainingHandle run = DistributedTraining.start(KIT.system(), spec, "pause-mid-step");
+    events.expectMessageClass(TrainingEvent.StepCompleted.class, Duration.ofSeconds(30));
+    Thread.sleep(100);
+    long next = run.pause(Duration.ofSeconds(10)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    TestProbe<RankActor.RankStatus> status = KIT.createTestProbe();
+    run.report(status.getRef());
+    for (RankActor.RankStatus s : status.receiveSeveralMessages(2)) {
+      assertEquals(next, s.nextStep(), s.toString());
+      assertTrue(s.paused(), s.toString());
+    }
+    run.stop();
+    assertThrows(ExecutionException.class, () -> run.result().toCompletableFuture().get(30, TimeUnit.SECONDS));
+  }
+
+  @Test
   void ranksAnswerReportsWhileTheirStepRuns() throws Exception {
     TestProbe<TrainingEvent> events = KIT.createTestProbe();
     TrainingHandle run = DistributedTraining.start(KIT.system(),
