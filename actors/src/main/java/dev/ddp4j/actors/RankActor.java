@@ -86,6 +86,8 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   private final AbortableCollective collective;
   /** Whether this rank's weights are the run's result: rank 0 in process, every rank as a member of a wider group. */
   private final boolean reportsWeights;
+  /** Orders replica construction among this JVM's ranks, or null (a member alone in its JVM). */
+  private final ReplicaTurns turns;
   private final ExecutorService compute;
   private RankCompute state;
   private long nextStep;
@@ -99,7 +101,13 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
 
   /** A rank that reports to {@code coordinator} and spawns its own communicator. */
   public static Behavior<Command> create(int rank, TrainingSpec spec, ActorRef<TrainingCoordinator.Command> coordinator) {
-    return Behaviors.setup(ctx -> new RankActor(ctx, rank, spec, coordinator, null));
+    return Behaviors.setup(ctx -> new RankActor(ctx, rank, spec, coordinator, null, null));
+  }
+
+  /** As {@link #create(int, TrainingSpec, ActorRef)}, building its replica in its turn among this JVM's ranks. */
+  static Behavior<Command> create(int rank, TrainingSpec spec, ActorRef<TrainingCoordinator.Command> coordinator,
+      ReplicaTurns turns) {
+    return Behaviors.setup(ctx -> new RankActor(ctx, rank, spec, coordinator, null, turns));
   }
 
   /**
@@ -110,12 +118,13 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   public static Behavior<Command> create(int rank, TrainingSpec spec, ActorRef<TrainingCoordinator.Command> coordinator,
       Collective collective) {
     java.util.Objects.requireNonNull(collective, "collective");
-    return Behaviors.setup(ctx -> new RankActor(ctx, rank, spec, coordinator, collective));
+    return Behaviors.setup(ctx -> new RankActor(ctx, rank, spec, coordinator, collective, null));
   }
 
   private RankActor(ActorContext<Command> ctx, int rank, TrainingSpec spec,
-      ActorRef<TrainingCoordinator.Command> coordinator, Collective external) {
+      ActorRef<TrainingCoordinator.Command> coordinator, Collective external, ReplicaTurns turns) {
     super(ctx);
+    this.turns = turns;
     this.rank = rank;
     this.spec = spec;
     this.coordinator = coordinator;
@@ -152,7 +161,7 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
     }
     busy = true;
     ActorRef<Command> self = getContext().getSelf();
-    CompletableFuture.supplyAsync(() -> new RankCompute(rank, spec, collective), compute)
+    CompletableFuture.supplyAsync(() -> new RankCompute(rank, spec, collective, turns, rank), compute)
         .whenComplete((c, e) -> self.tell(new SetupDone(c, e)));
     return this;
   }

@@ -56,6 +56,14 @@ final class RankCompute implements AutoCloseable {
 
   /** Builds the replica and joins the group: blocks until rank 0's weights have arrived. */
   RankCompute(int rank, TrainingSpec spec, Collective collective) {
+    this(rank, spec, collective, null, 0);
+  }
+
+  /**
+   * As above; with {@code turns}, the model factory runs in its turn ({@code turnIndex}) among the ranks
+   * of this JVM, so that seeded initialisation does not depend on how the ranks' threads interleave.
+   */
+  RankCompute(int rank, TrainingSpec spec, Collective collective, ReplicaTurns turns, int turnIndex) {
     if (spec.threadsPerRank() > 0) {
       Threads.setThreadLocalNumThreads(spec.threadsPerRank());
     }
@@ -65,7 +73,7 @@ final class RankCompute implements AutoCloseable {
     this.evaluator = spec.evaluator();
     this.amp = spec.amp();
     this.scaler = amp == DType.FLOAT16 ? new GradScaler() : null;
-    this.model = spec.modelFactory().get();
+    this.model = turns == null ? spec.modelFactory().get() : turns.inTurn(turnIndex, spec.modelFactory());
     this.ddp = DistributedDataParallel.wrap(model, collective, rank, spec.worldSize(), spec.ddpOptions());
     this.loss = spec.lossFactory().get();
     this.optimizer = spec.optimizerFactory().apply(model.parameters());

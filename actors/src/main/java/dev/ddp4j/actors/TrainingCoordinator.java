@@ -116,8 +116,9 @@ public final class TrainingCoordinator extends AbstractBehavior<TrainingCoordina
     this.external = external;
     this.result = result;
     this.communicators = new ArrayList<>(java.util.Collections.nCopies(localRanks, null));
+    ReplicaTurns turns = new ReplicaTurns(localRanks);
     for (int r = firstRank; r < firstRank + localRanks; r++) {
-      Behavior<RankActor.Command> behavior = external == null ? RankActor.create(r, spec, ctx.getSelf())
+      Behavior<RankActor.Command> behavior = external == null ? RankActor.create(r, spec, ctx.getSelf(), turns)
           : RankActor.create(r, spec, ctx.getSelf(), external);
       Behavior<RankActor.Command> rank = Behaviors.supervise(behavior)
           .onFailure(RuntimeException.class, SupervisorStrategy.stop());

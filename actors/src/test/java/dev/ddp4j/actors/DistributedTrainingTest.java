@@ -1,5 +1,6 @@
 package dev.ddp4j.actors;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -318,6 +319,36 @@ class DistributedTrainingTest {
     }
     run.stop();
     assertThrows(ExecutionException.class, () -> run.result().toCompletableFuture().get(30, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void aSeededRunGivesRankZeroTheWeightsOneProcessWouldDraw() throws Exception {
+    Map<String, float[]> initial = new ConcurrentHashMap<>();
+    java.util.function.Supplier<Module> factory = () -> {
+      if (Thread.currentThread().getName().equals("ddp4j-rank-0-compute")) {
+        try {
+          Thread.sleep(100); // left to themselves, rank 1 would draw first
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      dev.ddp4j.tensor.nn.Linear m = new dev.ddp4j.tensor.nn.Linear(IN, OUT);
+      initial.put(Thread.currentThread().getName(), m.weight.toFloatArray());
+      return m;
+    };
+    Torch.manualSeed(7);
+    float[] first = new dev.ddp4j.tensor.nn.Linear(IN, OUT).weight.toFloatArray();
+    float[] second = new dev.ddp4j.tensor.nn.Linear(IN, OUT).weight.toFloatArray();
+    for (int run = 0; run < 3; run++) {
+      initial.clear();
+      Torch.manualSeed(7);
+      TrainingSpec spec = new TrainingSpec(factory, DistributedTrainingTest::sgd, MSELoss::new, DATA, 2, BATCH, 1, 5,
+          DdpOptions.defaults(), null);
+      await(DistributedTraining.start(KIT.system(), spec, "seeded-" + run).result());
+      // The factories ran in rank order, whatever the threads' interleaving.
+      assertArrayEquals(first, initial.get("ddp4j-rank-0-compute"), "run " + run);
+      assertArrayEquals(second, initial.get("ddp4j-rank-1-compute"), "run " + run);
+    }
   }
 
   @Test
