@@ -126,21 +126,48 @@ __device__ __forceinline__ void store_fragment(const Acc& frag, float* scratch, 
   __syncwarp();
 }
 
+// What differs between the two tensor-core GEMMs: the element staged in shared memory, how a loaded
+// element is staged, the fragment's element type, its k depth, and the row padding.
+//
 // TF32: float32 operands rounded to TF32 (cvt.rna.tf32.f32, via wmma::__float_to_tf32) as they are
 // staged, so the fragments hold valid TF32 values; m16n16k8 fragments.
-extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
-gemm_tf32(int trans_a, int trans_b, long long M, long long N, long long K, float alpha,
-          const float* __restrict__ A, long long lda, const float* __restrict__ B, long long ldb,
-          float beta, float* __restrict__ C, long long ldc) {
-  __shared__ __align__(32) float As[TC_TILE_M][TC_TILE_K + TC_SKEW_F32];
-  __shared__ __align__(32) float Bs[TC_TILE_K][TC_TILE_N + TC_SKEW_F32];
+struct Tf32Mma {
+  using Elem = float;
+  using FragElem = wmma::precision::tf32;
+  static constexpr int K = 8;
+  static constexpr int SKEW = TC_SKEW_F32;
+  __device__ static float stage(float v) { return wmma::__float_to_tf32(v); }
+  __device__ static float zero() { return 0.f; }
+};
+
+// BF16: bfloat16 operands (as stored; f32_to_bf16 in elementwise.cu converts), m16n16k16
+// fragments, float32 accumulation and output.
+struct Bf16Mma {
+  using Elem = __nv_bfloat16;
+  using FragElem = __nv_bfloat16;
+  static constexpr int K = 16;
+  static constexpr int SKEW = TC_SKEW_BF16;
+  __device__ static __nv_bfloat16 stage(__nv_bfloat16 v) { return v; }
+  __device__ static __nv_bfloat16 zero() { return __float2bfloat16(0.f); }
+};
+
+// The tensor-core GEMM body: 128x128 block tiles staged through shared memory (zero-padded at the
+// edges), eight warps each holding a 64x32 accumulator as 4x2 fragments, bounds-checked stores.
+template <class Mma>
+__device__ __forceinline__ void tc_gemm(int trans_a, int trans_b, long long M, long long N, long long K,
+                                        float alpha, const typename Mma::Elem* __restrict__ A, long long lda,
+                                        const typename Mma::Elem* __restrict__ B, long long ldb, float beta,
+                                        float* __restrict__ C, long long ldc) {
+  using Elem = typename Mma::Elem;
+  __shared__ __align__(32) Elem As[TC_TILE_M][TC_TILE_K + Mma::SKEW];
+  __shared__ __align__(32) Elem Bs[TC_TILE_K][TC_TILE_N + Mma::SKEW];
   __shared__ __align__(32) float scratch[GEMM_THREADS / 32][TC_FRAG * TC_FRAG];
   const long long m0 = (long long)blockIdx.y * TC_TILE_M;
   const long long n0 = (long long)blockIdx.x * TC_TILE_N;
   const int tid = threadIdx.x, warp = tid / 32;
   const int wm = (warp / 4) * TC_WARP_M, wn = (warp % 4) * TC_WARP_N;
 
-  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[4][2];
+  wmma::fragment<wmma::accumulator, 16, 16, Mma::K, float> acc[4][2];
 #pragma unroll
   for (int r = 0; r < 4; ++r)
 #pragma unroll
@@ -151,27 +178,25 @@ gemm_tf32(int trans_a, int trans_b, long long M, long long N, long long K, float
       int i = trans_a ? e % TC_TILE_M : e / TC_TILE_K;
       int k = trans_a ? e / TC_TILE_M : e % TC_TILE_K;
       long long gi = m0 + i, gk = k0 + k;
-      float v = (gi < M && gk < K) ? A[trans_a ? gk * lda + gi : gi * lda + gk] : 0.f;
-      As[i][k] = wmma::__float_to_tf32(v);
+      As[i][k] = (gi < M && gk < K) ? Mma::stage(A[trans_a ? gk * lda + gi : gi * lda + gk]) : Mma::zero();
     }
     for (int e = tid; e < TC_TILE_K * TC_TILE_N; e += GEMM_THREADS) {
       int j = trans_b ? e / TC_TILE_K : e % TC_TILE_N;
       int k = trans_b ? e % TC_TILE_K : e / TC_TILE_N;
       long long gj = n0 + j, gk = k0 + k;
-      float v = (gj < N && gk < K) ? B[trans_b ? gj * ldb + gk : gk * ldb + gj] : 0.f;
-      Bs[k][j] = wmma::__float_to_tf32(v);
+      Bs[k][j] = (gj < N && gk < K) ? Mma::stage(B[trans_b ? gj * ldb + gk : gk * ldb + gj]) : Mma::zero();
     }
     __syncthreads();
 #pragma unroll
-    for (int kk = 0; kk < TC_TILE_K; kk += 8) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::row_major> a[4];
-      wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> b[2];
+    for (int kk = 0; kk < TC_TILE_K; kk += Mma::K) {
+      wmma::fragment<wmma::matrix_a, 16, 16, Mma::K, typename Mma::FragElem, wmma::row_major> a[4];
+      wmma::fragment<wmma::matrix_b, 16, 16, Mma::K, typename Mma::FragElem, wmma::row_major> b[2];
 #pragma unroll
       for (int r = 0; r < 4; ++r)
-        wmma::load_matrix_sync(a[r], &As[wm + r * TC_FRAG][kk], TC_TILE_K + TC_SKEW_F32);
+        wmma::load_matrix_sync(a[r], &As[wm + r * TC_FRAG][kk], TC_TILE_K + Mma::SKEW);
 #pragma unroll
       for (int c = 0; c < 2; ++c)
-        wmma::load_matrix_sync(b[c], &Bs[kk][wn + c * TC_FRAG], TC_TILE_N + TC_SKEW_F32);
+        wmma::load_matrix_sync(b[c], &Bs[kk][wn + c * TC_FRAG], TC_TILE_N + Mma::SKEW);
 #pragma unroll
       for (int r = 0; r < 4; ++r)
 #pragma unroll
@@ -187,62 +212,16 @@ gemm_tf32(int trans_a, int trans_b, long long M, long long N, long long K, float
                      alpha, beta, C, ldc);
 }
 
-// BF16: bfloat16 operands (as stored; f32_to_bf16 in elementwise.cu converts), m16n16k16
-// fragments, float32 accumulation and output.
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
+gemm_tf32(int trans_a, int trans_b, long long M, long long N, long long K, float alpha,
+          const float* __restrict__ A, long long lda, const float* __restrict__ B, long long ldb,
+          float beta, float* __restrict__ C, long long ldc) {
+  tc_gemm<Tf32Mma>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS)
 gemm_bf16(int trans_a, int trans_b, long long M, long long N, long long K, float alpha,
           const __nv_bfloat16* __restrict__ A, long long lda, const __nv_bfloat16* __restrict__ B,
           long long ldb, float beta, float* __restrict__ C, long long ldc) {
-  __shared__ __align__(32) __nv_bfloat16 As[TC_TILE_M][TC_TILE_K + TC_SKEW_BF16];
-  __shared__ __align__(32) __nv_bfloat16 Bs[TC_TILE_K][TC_TILE_N + TC_SKEW_BF16];
-  __shared__ __align__(32) float scratch[GEMM_THREADS / 32][TC_FRAG * TC_FRAG];
-  const long long m0 = (long long)blockIdx.y * TC_TILE_M;
-  const long long n0 = (long long)blockIdx.x * TC_TILE_N;
-  const int tid = threadIdx.x, warp = tid / 32;
-  const int wm = (warp / 4) * TC_WARP_M, wn = (warp % 4) * TC_WARP_N;
-  const __nv_bfloat16 zero = __float2bfloat16(0.f);
-
-  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[4][2];
-#pragma unroll
-  for (int r = 0; r < 4; ++r)
-#pragma unroll
-    for (int c = 0; c < 2; ++c) wmma::fill_fragment(acc[r][c], 0.f);
-
-  for (long long k0 = 0; k0 < K; k0 += TC_TILE_K) {
-    for (int e = tid; e < TC_TILE_M * TC_TILE_K; e += GEMM_THREADS) {
-      int i = trans_a ? e % TC_TILE_M : e / TC_TILE_K;
-      int k = trans_a ? e / TC_TILE_M : e % TC_TILE_K;
-      long long gi = m0 + i, gk = k0 + k;
-      As[i][k] = (gi < M && gk < K) ? A[trans_a ? gk * lda + gi : gi * lda + gk] : zero;
-    }
-    for (int e = tid; e < TC_TILE_K * TC_TILE_N; e += GEMM_THREADS) {
-      int j = trans_b ? e / TC_TILE_K : e % TC_TILE_N;
-      int k = trans_b ? e % TC_TILE_K : e / TC_TILE_N;
-      long long gj = n0 + j, gk = k0 + k;
-      Bs[k][j] = (gj < N && gk < K) ? B[trans_b ? gj * ldb + gk : gk * ldb + gj] : zero;
-    }
-    __syncthreads();
-#pragma unroll
-    for (int kk = 0; kk < TC_TILE_K; kk += 16) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 16, __nv_bfloat16, wmma::row_major> a[4];
-      wmma::fragment<wmma::matrix_b, 16, 16, 16, __nv_bfloat16, wmma::row_major> b[2];
-#pragma unroll
-      for (int r = 0; r < 4; ++r)
-        wmma::load_matrix_sync(a[r], &As[wm + r * TC_FRAG][kk], TC_TILE_K + TC_SKEW_BF16);
-#pragma unroll
-      for (int c = 0; c < 2; ++c)
-        wmma::load_matrix_sync(b[c], &Bs[kk][wn + c * TC_FRAG], TC_TILE_N + TC_SKEW_BF16);
-#pragma unroll
-      for (int r = 0; r < 4; ++r)
-#pragma unroll
-        for (int c = 0; c < 2; ++c) wmma::mma_sync(acc[r][c], a[r], b[c], acc[r][c]);
-    }
-    __syncthreads();
-  }
-#pragma unroll
-  for (int r = 0; r < 4; ++r)
-#pragma unroll
-    for (int c = 0; c < 2; ++c)
-      store_fragment(acc[r][c], scratch[warp], m0 + wm + r * TC_FRAG, n0 + wn + c * TC_FRAG, M, N,
-                     alpha, beta, C, ldc);
+  tc_gemm<Bf16Mma>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
 }

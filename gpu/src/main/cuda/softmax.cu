@@ -4,6 +4,23 @@
 // the row maximum is subtracted before exp, so no finite input overflows.
 #include "ddp4j_common.cuh"
 
+// The row's maximum m and sum_c exp(x[c] - m), each reduced over the block: every thread of the block
+// gets both. All threads of the block must call it (it holds block barriers).
+struct RowExp {
+  float max;
+  float sum;
+};
+
+__device__ __forceinline__ RowExp row_max_sumexp(const float* __restrict__ xr, long long cols,
+                                                 float* scratch) {
+  float m = -INFINITY;
+  for (long long c = threadIdx.x; c < cols; c += blockDim.x) m = nan_max(m, xr[c]);
+  m = block_max(m, scratch);
+  float s = 0.f;
+  for (long long c = threadIdx.x; c < cols; c += blockDim.x) s += expf(xr[c] - m);
+  return {m, block_sum(s, scratch)};
+}
+
 // out[r, c] = exp(x[r, c] - m) / sum_c' exp(x[r, c'] - m), m = max_c x[r, c]. A row of all -inf
 // gives NaN, as in PyTorch.
 extern "C" __global__ void softmax_lastdim_f32(const float* __restrict__ x, float* __restrict__ out,
@@ -12,14 +29,9 @@ extern "C" __global__ void softmax_lastdim_f32(const float* __restrict__ x, floa
   for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
     const float* xr = x + r * cols;
     float* yr = out + r * cols;
-    float m = -INFINITY;
-    for (long long c = threadIdx.x; c < cols; c += blockDim.x) m = nan_max(m, xr[c]);
-    m = block_max(m, scratch);
-    float s = 0.f;
-    for (long long c = threadIdx.x; c < cols; c += blockDim.x) s += expf(xr[c] - m);
-    s = block_sum(s, scratch);
-    float inv = 1.f / s;
-    for (long long c = threadIdx.x; c < cols; c += blockDim.x) yr[c] = expf(xr[c] - m) * inv;
+    RowExp e = row_max_sumexp(xr, cols, scratch);
+    float inv = 1.f / e.sum;
+    for (long long c = threadIdx.x; c < cols; c += blockDim.x) yr[c] = expf(xr[c] - e.max) * inv;
   }
 }
 
@@ -31,12 +43,8 @@ extern "C" __global__ void log_softmax_lastdim_f32(const float* __restrict__ x,
   for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
     const float* xr = x + r * cols;
     float* yr = out + r * cols;
-    float m = -INFINITY;
-    for (long long c = threadIdx.x; c < cols; c += blockDim.x) m = nan_max(m, xr[c]);
-    m = block_max(m, scratch);
-    float s = 0.f;
-    for (long long c = threadIdx.x; c < cols; c += blockDim.x) s += expf(xr[c] - m);
-    float lse = m + logf(block_sum(s, scratch));
+    RowExp e = row_max_sumexp(xr, cols, scratch);
+    float lse = e.max + logf(e.sum);
     for (long long c = threadIdx.x; c < cols; c += blockDim.x) yr[c] = xr[c] - lse;
   }
 }
@@ -58,12 +66,8 @@ extern "C" __global__ void cross_entropy_rows_f32(const float* __restrict__ logi
   for (long long r = blockIdx.x; r < rows; r += gridDim.x) {
     const float* xr = logits + r * cols;
     long long t = target[r];
-    float m = -INFINITY;
-    for (long long c = threadIdx.x; c < cols; c += blockDim.x) m = nan_max(m, xr[c]);
-    m = block_max(m, scratch);
-    float s = 0.f;
-    for (long long c = threadIdx.x; c < cols; c += blockDim.x) s += expf(xr[c] - m);
-    float lse = m + logf(block_sum(s, scratch));
+    RowExp e = row_max_sumexp(xr, cols, scratch);
+    float lse = e.max + logf(e.sum);
     if (threadIdx.x == 0) {
       row_loss[r] = t == ignore_index ? 0.f : (t < 0 || t >= cols) ? NAN : lse - xr[t];
     }
@@ -104,14 +108,10 @@ extern "C" __global__ void cross_entropy_backward_f32(const float* __restrict__ 
       for (long long c = threadIdx.x; c < cols; c += blockDim.x) gr[c] = 0.f;
       continue;  // uniform across the block: no thread reaches the barriers below
     }
-    float m = -INFINITY;
-    for (long long c = threadIdx.x; c < cols; c += blockDim.x) m = nan_max(m, xr[c]);
-    m = block_max(m, scratch);
-    float s = 0.f;
-    for (long long c = threadIdx.x; c < cols; c += blockDim.x) s += expf(xr[c] - m);
-    float inv = 1.f / block_sum(s, scratch);
+    RowExp e = row_max_sumexp(xr, cols, scratch);
+    float inv = 1.f / e.sum;
     for (long long c = threadIdx.x; c < cols; c += blockDim.x) {
-      gr[c] = scale * (expf(xr[c] - m) * inv - (c == t ? 1.f : 0.f));
+      gr[c] = scale * (expf(xr[c] - e.max) * inv - (c == t ? 1.f : 0.f));
     }
   }
 }

@@ -5,9 +5,10 @@ import dev.ddp4j.exchange.collective.PeerMessage.Segment;
 import dev.ddp4j.exchange.collective.PeerMessage.SegmentAck;
 
 /**
- * A data path for segments to one ring successor other than Akka messages: a side channel that
- * carries the bulk data while acknowledgements and control messages stay on Artery. A communicator
- * given one sends a segment through it whenever the generation's successor is the link's peer.
+ * A data path other than Akka messages: a side channel that carries the segments to one ring successor
+ * and the acknowledgements back to one predecessor, while the control messages stay on Artery. A
+ * communicator given one sends a segment through it whenever the generation's successor is the link's
+ * peer, and an acknowledgement whenever the predecessor is.
  *
  * <p>Contract: segments sent through a link arrive at the peer communicator in the order sent, as
  * {@link Segment} messages, each exactly once or not at all (a broken link loses the rest, and the
@@ -28,19 +29,15 @@ public interface SegmentLink {
    * segments it receives. Acknowledgements decide when a collective completes (its last segments must
    * be consumed before the caller may touch the buffer again), so their latency is the collective's.
    */
-  default boolean carriesAcks(ActorRef<?> predecessor) {
-    return false;
-  }
+  boolean carriesAcks(ActorRef<?> predecessor);
 
   /**
    * The communicator has consumed {@code segment} (combined or copied its elements) and holds no
    * reference to its array any more: a link that decoded it into a pooled array may reuse the array.
    * Called from the communicator's thread for every consumed segment, whatever its path.
    */
-  default void recycle(Segment segment) {}
+  void recycle(Segment segment);
 
   /** Sends {@code ack} to the predecessor; called from the communicator's thread, returns at once. */
-  default void sendAck(SegmentAck ack) {
-    throw new UnsupportedOperationException("this link carries no acknowledgements");
-  }
+  void sendAck(SegmentAck ack);
 }

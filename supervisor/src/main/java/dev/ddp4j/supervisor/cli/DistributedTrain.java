@@ -278,20 +278,12 @@ final class DistributedTrain {
     private void run(Job job, TrainCommand cmd) {
       try {
         Module model = cmd.newModel();
-        Optimizer opt = cmd.newOptimizer(model.parameters());
-        Loss loss = job.loss.get();
+        Trainer trainer = new Trainer(model, job.loss.get(), cmd.newOptimizer(model.parameters())).amp(job.amp);
         int n = Math.min(cmd.batchSize, job.train.size());
         Tensor x = job.train.inputs().narrow(0, 0, n).contiguous();
         Tensor y = job.train.targets().narrow(0, 0, n).contiguous();
         for (int i = 0; i < MAX_STEPS && !stop; i++) {
-          opt.zeroGrad();
-          Tensor l;
-          try (dev.ddp4j.tensor.amp.Autocast.Scope ignored =
-              job.amp == null ? null : dev.ddp4j.tensor.amp.Autocast.enable(job.amp)) {
-            l = loss.forward(model.forward(x), y);
-          }
-          l.backward();
-          opt.step();
+          trainer.trainStep(x, y);
           steps = i + 1;
         }
       } catch (RuntimeException | Error e) {

@@ -101,6 +101,27 @@ public final class Trainer {
     return ampDtype == null ? null : Autocast.enable(ampDtype);
   }
 
+  /**
+   * One optimisation step on a batch: zero the gradients, forward and loss (under autocast when mixed
+   * precision is on), backward (scaled with a {@link GradScaler}), optimizer step. Returns the loss.
+   */
+  public double trainStep(Tensor inputs, Tensor targets) {
+    optimizer.zeroGrad();
+    Tensor l;
+    try (Autocast.Scope ignored = autocastScope()) {
+      l = loss.forward(model.forward(inputs), targets);
+    }
+    if (scaler != null) {
+      scaler.scale(l).backward();
+      scaler.step(optimizer);
+      scaler.update();
+    } else {
+      l.backward();
+      optimizer.step();
+    }
+    return l.item();
+  }
+
   /** Trains one epoch over {@code loader} (which sets its own epoch for shuffling). */
   public EpochStats trainEpoch(DataLoader loader, int epoch, StepListener listener) {
     model.train();
@@ -113,20 +134,7 @@ public final class Trainer {
     try (BatchIterator it = loader.iterator()) {
       while (it.hasNext()) {
         Batch b = it.next();
-        optimizer.zeroGrad();
-        Tensor l;
-        try (Autocast.Scope ignored = autocastScope()) {
-          l = loss.forward(model.forward(b.inputs()), b.targets());
-        }
-        if (scaler != null) {
-          scaler.scale(l).backward();
-          scaler.step(optimizer);
-          scaler.update();
-        } else {
-          l.backward();
-          optimizer.step();
-        }
-        double lv = l.item();
+        double lv = trainStep(b.inputs(), b.targets());
         if (!Double.isFinite(lv)) {
           throw new ArithmeticException("training diverged: loss is " + lv + " at epoch " + epoch + ", step "
               + (steps + 1) + " (try a smaller learning rate)");
