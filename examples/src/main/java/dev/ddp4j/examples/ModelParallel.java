@@ -34,8 +34,8 @@ import dev.ddp4j.tensor.optim.SGD;
  *
  * <p>Run: {@code ModelParallel [--devices first,second] [--steps 200] [--lr 0.05]}. By default the halves
  * go where this host allows: two CUDA devices, one CUDA device and the CPU, or (no GPU) the CPU twice,
- * where the example shows the structure only. This build has no device storage yet, so a CUDA device
- * makes {@code to(...)} fail with that reason instead of quietly computing on the CPU.
+ * where the example shows the structure only. Activations move forward with {@code to(...)} and their
+ * gradients move back the same way in backward; each optimizer step updates each half where it lives.
  */
 public final class ModelParallel {
   private ModelParallel() {}

@@ -3,10 +3,13 @@ package dev.ddp4j.gpu;
 import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.backend.Availability;
 import dev.ddp4j.tensor.backend.Backend;
+import dev.ddp4j.tensor.backend.DeviceOps;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import jcuda.CudaException;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
@@ -18,9 +21,9 @@ import org.slf4j.LoggerFactory;
  * CUDA GPUs as a {@link Backend}, through JCuda's driver API. Registered in
  * {@code META-INF/services/dev.ddp4j.tensor.backend.Backend}.
  *
- * <p>Today it only probes: it finds the devices (name, compute capability, memory) or says exactly
- * why there are none. It has no device storage or kernels, so {@link #fromCpu} keeps the interface's
- * refusal ("tensor operations on cuda:0 are not implemented yet in this build").
+ * <p>The probe finds the devices (name, compute capability, memory) or says exactly why there are
+ * none. {@link #ops} opens a device on first use ({@link CudaDevice}: its primary context, the kernels
+ * loaded from PTX, a caching allocator and one stream) and keeps it for the life of the JVM.
  *
  * <p>The probe runs once per JVM whatever the number of instances, because JCuda can load its
  * native library only once: after a failed load every later touch of {@link JCudaDriver} throws
@@ -37,6 +40,9 @@ public final class CudaBackend implements Backend {
     static final Availability AVAILABILITY = logged(runProbe());
   }
 
+  /** The opened devices by ordinal, shared by every instance (the service loader may make several). */
+  private static final ConcurrentMap<Integer, CudaDevice> DEVICES = new ConcurrentHashMap<>();
+
   /** Does no work: the service loader instantiates providers whose devices may be absent. */
   public CudaBackend() {}
 
@@ -49,6 +55,15 @@ public final class CudaBackend implements Backend {
   @Override
   public Availability probe() {
     return Result.AVAILABILITY;
+  }
+
+  /** The kernels of {@code device}, opening it on first use. */
+  @Override
+  public DeviceOps ops(Device device) {
+    if (device.type() != Device.Type.CUDA) {
+      throw new IllegalArgumentException("not a CUDA device: " + device);
+    }
+    return DEVICES.computeIfAbsent(device.index(), CudaDevice::open);
   }
 
   private static Availability logged(Availability a) {

@@ -1,5 +1,6 @@
 package dev.ddp4j.gpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.ddp4j.tensor.Device;
+import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
 import dev.ddp4j.tensor.backend.Availability;
 import dev.ddp4j.tensor.backend.Backends;
@@ -58,8 +60,9 @@ class CudaGpuTest {
   }
 
   @Test
-  void tensorsRefuseTheGpuUntilKernelsExist() {
-    assertEquals("tensor operations on cuda:0 are not implemented yet in this build",
-        assertThrows(UnsupportedOperationException.class, () -> Torch.tensor(1f).to(Device.cuda(0))).getMessage());
+  void aTensorGoesToTheGpuAndBack() {
+    Tensor d = Torch.tensor(1f, 2f, 3f).to(Device.cuda(0));
+    assertEquals(Device.cuda(0), d.device());
+    assertArrayEquals(new float[] {2f, 4f, 6f}, d.mul(2).to(Device.CPU).toFloatArray());
   }
 }

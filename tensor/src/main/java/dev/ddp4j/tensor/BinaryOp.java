@@ -1,7 +1,7 @@
 package dev.ddp4j.tensor;
 
-/** Elementwise binary operations of the CPU kernels; comparisons produce bool. */
-enum BinaryOp {
+/** Elementwise binary operations, as the kernels (CPU and {@link dev.ddp4j.tensor.backend.DeviceOps}) see them; comparisons produce bool. */
+public enum BinaryOp {
   ADD { double apply(double a, double b) { return a + b; } },
   MUL { double apply(double a, double b) { return a * b; } },
   DIV { double apply(double a, double b) { return a / b; } },

@@ -1,6 +1,8 @@
 package dev.ddp4j.tensor;
 
 import dev.ddp4j.tensor.amp.Autocast;
+import dev.ddp4j.tensor.backend.DeviceOps;
+import dev.ddp4j.tensor.backend.TensorView;
 import dev.ddp4j.tensor.cpu.ConvGeometry;
 import dev.ddp4j.tensor.cpu.Gemm;
 import dev.ddp4j.tensor.cpu.Im2col;
@@ -129,11 +131,29 @@ final class ConvOps {
     Tensor w = weight.detach().contiguous();
     int oh = g.outH();
     int ow = g.outW();
-    Tensor out = Tensor.empty(input.dtype(), new int[] {n, outC, oh, ow});
-    forward(x, w, bias == null ? null : bias.detach().contiguous(), out, g);
+    Device device = Dispatch.device("conv2d", input, weight, bias);
+    if (device.type() != Device.Type.CPU) {
+      Dispatch.requireFloat32("conv2d", input, weight);
+    }
+    Tensor out = Tensor.empty(input.dtype(), new int[] {n, outC, oh, ow}, device);
+    if (device.type() == Device.Type.CPU) {
+      forward(x, w, bias == null ? null : bias.detach().contiguous(), out, g);
+    } else {
+      deviceForward(x, w, bias == null ? null : bias.detach(), out, g);
+    }
     boolean needX = input.requiresGrad();
     boolean needW = weight.requiresGrad();
     boolean hasBias = bias != null;
+    if (device.type() != Device.Type.CPU) {
+      return FunctionNode.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias},
+          new Tensor[] {x, w}, (grad, sv) -> {
+            Tensor go = grad.contiguous();
+            Tensor gx = needX ? Tensor.empty(go.dtype(), x.shape, device) : null;
+            Tensor gw = needW ? Tensor.empty(go.dtype(), w.shape, device) : null;
+            deviceBackward(sv[0], sv[1], go, g, gx, gw);
+            return new Tensor[] {gx, gw, hasBias ? go.sum(new int[] {0, 2, 3}, false) : null};
+          });
+    }
     return FunctionNode.record(out, "ConvolutionBackward0", new Tensor[] {input, weight, bias},
         new Tensor[] {x, w}, (grad, sv) -> {
           Tensor go = grad.contiguous();
@@ -320,6 +340,93 @@ final class ConvOps {
 
   // ------------------------------------------------------------------ pooling
 
+  /** {kh, kw, strideH, strideW, padH, padW, dilH, dilW}: the geometry array of {@link DeviceOps}. */
+  private static int[] deviceGeometry(ConvGeometry g) {
+    return new int[] {g.kernelH(), g.kernelW(), g.strideH(), g.strideW(), g.padH(), g.padW(), g.dilationH(),
+        g.dilationW()};
+  }
+
+  /** {@link #forward} on a device: per image, im2col into one column buffer and one GEMM; then the bias. */
+  private static void deviceForward(Tensor x, Tensor w, Tensor bias, Tensor out, ConvGeometry g) {
+    DeviceOps ops = Dispatch.ops(out);
+    int n = x.shape[0];
+    int outC = w.shape[0];
+    int k = g.colRows();
+    int cols = g.outPlaneSize();
+    int[] geometry = deviceGeometry(g);
+    Tensor col = Tensor.empty(DType.FLOAT32, new int[] {k, cols}, out.device());
+    for (int i = 0; i < n; i++) {
+      ops.im2col(imageView(x, i), g.channels(), g.height(), g.width(), geometry, g.outH(), g.outW(),
+          Dispatch.view(col));
+      ops.gemm(false, false, outC, cols, k, 1f, w.storage, w.offset, Math.max(k, 1), col.storage, 0,
+          Math.max(cols, 1), 0f, out.storage, out.offset + i * outC * cols, Math.max(cols, 1));
+    }
+    if (bias != null) {
+      Tensor b = bias.view(1, outC, 1, 1);
+      Elementwise.kernel(BinaryOp.ADD, 1.0, out, b, out);
+    }
+  }
+
+  /**
+   * {@link #backward} on a device: gw = Σ_images go[i] · im2col(x[i])ᵀ (accumulated by the GEMM's beta),
+   * gx[i] = col2im(wᵀ · go[i]).
+   */
+  private static void deviceBackward(Tensor x, Tensor w, Tensor go, ConvGeometry g, Tensor gx, Tensor gw) {
+    DeviceOps ops = Dispatch.ops(go);
+    int n = x.shape[0];
+    int outC = w.shape[0];
+    int k = g.colRows();
+    int cols = g.outPlaneSize();
+    int[] geometry = deviceGeometry(g);
+    Tensor col = Tensor.empty(DType.FLOAT32, new int[] {k, cols}, go.device());
+    for (int i = 0; i < n; i++) {
+      int goOff = go.offset + i * outC * cols;
+      if (gw != null) {
+        ops.im2col(imageView(x, i), g.channels(), g.height(), g.width(), geometry, g.outH(), g.outW(),
+            Dispatch.view(col));
+        ops.gemm(false, true, outC, k, cols, 1f, go.storage, goOff, Math.max(cols, 1), col.storage, 0,
+            Math.max(cols, 1), i == 0 ? 0f : 1f, gw.storage, gw.offset, Math.max(k, 1));
+      }
+      if (gx != null) {
+        ops.gemm(true, false, k, cols, outC, 1f, w.storage, w.offset, Math.max(k, 1), go.storage, goOff,
+            Math.max(cols, 1), 0f, col.storage, 0, Math.max(cols, 1));
+        ops.col2im(Dispatch.view(col), g.channels(), g.height(), g.width(), geometry, g.outH(), g.outW(),
+            imageView(gx, i));
+      }
+    }
+  }
+
+  /** Image i of a contiguous [n, c, h, w] tensor as a contiguous [c, h, w] view. */
+  private static TensorView imageView(Tensor t, int i) {
+    int[] shape = {t.shape[1], t.shape[2], t.shape[3]};
+    return new TensorView(t.storage, shape, Shapes.contiguousStrides(shape), t.offset + i * t.stride[0]);
+  }
+
+  /** Max pooling on a device; the indices stay on the device for the backward. */
+  private static Tensor deviceMaxPool2d(Tensor input, Tensor in4, ConvGeometry plane) {
+    Dispatch.requireFloat32("maxPool2d", input);
+    DeviceOps ops = Dispatch.ops(input);
+    int n = in4.shape[0];
+    int c = in4.shape[1];
+    int[] geometry = deviceGeometry(plane);
+    Tensor x = in4.detach().contiguous();
+    Tensor out = Tensor.empty(DType.FLOAT32, new int[] {n, c, plane.outH(), plane.outW()}, input.device());
+    Tensor indices = Tensor.empty(DType.INT64, out.shape, input.device());
+    ops.maxPool2d(Dispatch.view(x), n * c, plane.height(), plane.width(), plane.outH(), plane.outW(), geometry,
+        Dispatch.view(out), Dispatch.view(indices));
+    Tensor result = input.dim() == 3 ? out.squeeze(0) : out;
+    int[] inShape = x.shape;
+    int[] origShape = input.shape;
+    return FunctionNode.record(result, "MaxPool2DWithIndicesBackward0", new Tensor[] {input}, new Tensor[0],
+        (grad, sv) -> {
+          Tensor go = grad.contiguous();
+          Tensor gx = Tensor.empty(DType.FLOAT32, inShape, go.device());
+          Dispatch.ops(go).maxPool2dBackward(Dispatch.view(go), Dispatch.view(indices), n * c, plane.height(),
+              plane.width(), plane.outH(), plane.outW(), geometry, Dispatch.view(gx));
+          return new Tensor[] {gx.view(origShape)};
+        });
+  }
+
   private static Tensor batched(String op, Tensor input) {
     if (input.dim() != 3 && input.dim() != 4) {
       throw new IllegalArgumentException(op + ": expected 3D or 4D (batch mode) tensor for input, got shape "
@@ -344,6 +451,9 @@ final class ConvOps {
     // Pooling kernels treat every (image, channel) plane alike: the batch is N·C planes of one channel.
     ConvGeometry plane = ConvGeometry.maxPool2d(1, in4.shape[2], in4.shape[3], k[0], k[1], s[0], s[1], p[0],
         p[1], d[0], d[1], ceilMode);
+    if (input.storage.isOnDevice()) {
+      return deviceMaxPool2d(input, in4, plane);
+    }
     Tensor x = in4.detach().contiguous();
     Tensor out = Tensor.empty(x.dtype(), new int[] {n, c, plane.outH(), plane.outW()});
     int[] indices = new int[out.numel()];
@@ -371,6 +481,7 @@ final class ConvOps {
   static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
       boolean countIncludePad) {
     Tensor in4 = batched("avgPool2d", input);
+    Dispatch.requireCpu("avgPool2d", input);
     if (input.dtype().isHalf()) {
       return avgPool2d(toCompute(input), kernel, stride, padding, ceilMode, countIncludePad).to(input.dtype());
     }

@@ -57,7 +57,7 @@ final class Elementwise {
     if (t.dtype() == dtype) {
       return t;
     }
-    Tensor out = Tensor.empty(dtype, t.shape);
+    Tensor out = Tensor.empty(dtype, t.shape, t.device());
     copyKernel(t, out);
     return out;
   }
@@ -162,7 +162,7 @@ final class Elementwise {
     }
     DType ct = dt.computeType();
     Tensor src = castNoGrad(a, ct);
-    Tensor out = Tensor.empty(ct, a.shape);
+    Tensor out = Tensor.empty(ct, a.shape, a.device());
     unaryKernel(op, src, out);
     out = castNoGrad(out, dt);
     return FunctionNode.record(out, op.backwardName(), new Tensor[] {a}, new Tensor[] {a, out}, (g, s) -> {
@@ -189,6 +189,15 @@ final class Elementwise {
    * case.
    */
   static Tensor reluBackward(Tensor g, Tensor y) {
+    if (Dispatch.anyOnDevice(g, y) && Shapes.same(g.shape, y.shape)) {
+      Dispatch.device("relu backward", g, y);
+      Dispatch.requireFloat32("relu backward", g, y);
+      Tensor gc = g.contiguous();
+      Tensor yc = y.contiguous();
+      Tensor out = Tensor.empty(DType.FLOAT32, g.shape, g.device());
+      Dispatch.ops(out).reluBackward(Dispatch.view(gc), Dispatch.view(yc), Dispatch.view(out));
+      return out;
+    }
     if (g.dtype() == DType.FLOAT32 && y.dtype() == DType.FLOAT32 && g.isContiguous() && y.isContiguous()
         && Shapes.same(g.shape, y.shape)) {
       Tensor out = Tensor.empty(DType.FLOAT32, g.shape);
@@ -254,7 +263,7 @@ final class Elementwise {
   static Tensor compare(BinaryOp op, Tensor a, Tensor b) {
     int[] shape = Shapes.broadcast(op.name().toLowerCase(), a.shape, b.shape);
     DType ct = resultType(a, b).computeType();
-    Tensor out = Tensor.empty(DType.BOOL, shape);
+    Tensor out = Tensor.empty(DType.BOOL, shape, Dispatch.device(op.name().toLowerCase(), a, b));
     kernel(op, 1.0, castNoGrad(a, ct), castNoGrad(b, ct), out);
     return out;
   }
@@ -316,7 +325,7 @@ final class Elementwise {
       kernel(op, alpha, self, castNoGrad(other, ct), self);
     } else {
       Tensor tmp = castNoGrad(self, ct == DType.BOOL ? DType.INT64 : ct);
-      Tensor res = Tensor.empty(tmp.dtype(), self.shape);
+      Tensor res = Tensor.empty(tmp.dtype(), self.shape, self.device());
       kernel(op, alpha, tmp, castNoGrad(other, tmp.dtype()), res);
       copyKernel(res, self);
     }
@@ -340,13 +349,21 @@ final class Elementwise {
     }
     int[] shape = Shapes.broadcast(name, a.shape, b.shape);
     DType ct = rt.computeType();
-    Tensor out = Tensor.empty(ct == DType.BOOL ? DType.INT64 : ct, shape);
+    Tensor out = Tensor.empty(ct == DType.BOOL ? DType.INT64 : ct, shape, Dispatch.device(name, a, b));
     kernel(op, alpha, castNoGrad(a, out.dtype()), castNoGrad(b, out.dtype()), out);
     return castNoGrad(out, rt);
   }
 
   /** {@code out = op(a, alpha·b)} (alpha only for ADD) over out's shape; a and b broadcast to it. */
   static void kernel(BinaryOp op, double alpha, Tensor a, Tensor b, Tensor out) {
+    if (out.storage.isOnDevice() || a.storage.isOnDevice() || b.storage.isOnDevice()) {
+      Device d = Dispatch.device(op.name().toLowerCase(), out, a, b);
+      Tensor da = Dispatch.onDevice(a, d);
+      Tensor db = Dispatch.onDevice(b, d);
+      Dispatch.ops(d).binary(op, alpha, Dispatch.broadcastView(da, out.shape), Dispatch.broadcastView(db, out.shape),
+          Dispatch.view(out));
+      return;
+    }
     int[] shape = out.shape;
     int[][] strides = {out.stride, Shapes.broadcastStrides(a.shape, a.stride, shape),
         Shapes.broadcastStrides(b.shape, b.stride, shape)};
@@ -491,7 +508,12 @@ final class Elementwise {
     }
   }
 
-  private static void unaryKernel(UnaryOp op, Tensor a, Tensor out) {
+  static void unaryKernel(UnaryOp op, Tensor a, Tensor out) {
+    if (out.storage.isOnDevice() || a.storage.isOnDevice()) {
+      Device d = Dispatch.device(op.name().toLowerCase(), out, a);
+      Dispatch.ops(d).unary(op, Dispatch.view(a), Dispatch.view(out));
+      return;
+    }
     if (op == UnaryOp.RELU && a.dtype() == DType.FLOAT32 && a.isContiguous() && a.offset == 0 && out.offset == 0) {
       // One index for both arrays: the JIT vectorises this loop, not one with an offset per array.
       float[] o = out.storage.f;
@@ -559,6 +581,10 @@ final class Elementwise {
 
   /** Copies {@code src} into {@code dst} (same shape), converting dtypes as a cast does. */
   static void copyKernel(Tensor src, Tensor dst) {
+    if (src.storage.isOnDevice() || dst.storage.isOnDevice()) {
+      deviceCopy(src, dst);
+      return;
+    }
     int[][] strides = {dst.stride, src.stride};
     int[] base = {dst.offset, src.offset};
     Storage ds = dst.storage;
@@ -621,6 +647,39 @@ final class Elementwise {
           }
         }
       });
+    }
+  }
+
+  /**
+   * {@link #copyKernel} where either side is on a device: host-device transfers through contiguous
+   * staging copies (dtype conversion and strides are done on the CPU side), device-to-device copies by
+   * the device's kernels (same dtype), and a copy between two devices through the CPU.
+   */
+  private static void deviceCopy(Tensor src, Tensor dst) {
+    Device from = src.storage.device();
+    Device to = dst.storage.device();
+    if (from.equals(to)) {
+      if (src.dtype() != dst.dtype()) {
+        throw new UnsupportedOperationException("converting " + src.dtype() + " to " + dst.dtype() + " on " + to
+            + " is not implemented in this build; convert on the CPU");
+      }
+      Dispatch.ops(to).copy(Dispatch.broadcastView(src, dst.shape), Dispatch.view(dst));
+    } else if (from.type() == Device.Type.CPU) {
+      Tensor host = ShapeOps.contiguousCopy(castNoGrad(src.detach().expand(dst.shape), dst.dtype()));
+      Tensor target = dst.isContiguous() ? dst : Tensor.empty(dst.dtype(), dst.shape, to);
+      Dispatch.ops(to).upload(host.storage, host.offset, target.storage, target.offset, host.numel());
+      if (target != dst) {
+        Dispatch.ops(to).copy(Dispatch.view(target), Dispatch.view(dst));
+      }
+    } else {
+      Tensor staged = src.isContiguous() && Shapes.same(src.shape, dst.shape) ? src
+          : Tensor.empty(src.dtype(), dst.shape, from);
+      if (staged != src) {
+        Dispatch.ops(from).copy(Dispatch.broadcastView(src, dst.shape), Dispatch.view(staged));
+      }
+      Tensor host = Tensor.empty(src.dtype(), dst.shape, Device.CPU);
+      Dispatch.ops(from).download(staged.storage, staged.offset, host.storage, 0, host.numel());
+      copyKernel(host, dst);
     }
   }
 }

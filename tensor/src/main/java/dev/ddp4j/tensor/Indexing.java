@@ -37,6 +37,7 @@ final class Indexing {
   }
 
   static Tensor indexSelect(Tensor self, int dim, Tensor index) {
+    Dispatch.requireCpu("indexSelect", self, index);
     requireIndex("indexSelect", index);
     if (index.dim() > 1) {
       throw new IllegalArgumentException("indexSelect: index_select(): Index is supposed to be a vector, got shape "
@@ -120,6 +121,7 @@ final class Indexing {
   }
 
   static Tensor gather(Tensor self, int dim, Tensor index) {
+    Dispatch.requireCpu("gather", self, index);
     requireIndex("gather", index);
     int d = Shapes.wrapDim("gather", dim, self.dim());
     Tensor out = Tensor.empty(self.dtype(), index.shape);
@@ -139,6 +141,7 @@ final class Indexing {
   }
 
   static Tensor scatterAdd(Tensor self, int dim, Tensor index, Tensor src) {
+    Dispatch.requireCpu("scatterAdd", self, index, src);
     requireIndex("scatterAdd", index);
     int d = Shapes.wrapDim("scatterAdd", dim, self.dim());
     if (src.dtype() != self.dtype()) {
@@ -195,6 +198,7 @@ final class Indexing {
   }
 
   static Tensor where(Tensor cond, Tensor a, Tensor b) {
+    Dispatch.requireCpu("where", cond, a, b);
     requireBool("where", cond);
     int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape, a.shape), b.shape);
     DType rt = Elementwise.resultType(a, b);
@@ -230,6 +234,7 @@ final class Indexing {
   }
 
   static Tensor maskedFill(Tensor self, Tensor mask, double value) {
+    Dispatch.requireCpu("maskedFill", self, mask);
     requireBool("maskedFill", mask);
     int[] shape = Shapes.broadcast("maskedFill", self.shape, mask.shape);
     if (!Shapes.same(shape, self.shape)) {
@@ -247,6 +252,7 @@ final class Indexing {
   }
 
   static Tensor maskedSelect(Tensor self, Tensor mask) {
+    Dispatch.requireCpu("maskedSelect", self, mask);
     requireBool("maskedSelect", mask);
     int[] shape = Shapes.broadcast("maskedSelect", self.shape, mask.shape);
     Tensor x = self.detach().expand(shape).contiguous();

@@ -96,7 +96,11 @@ final class Linalg {
     int n = a.shape[1];
     int k = a.shape[2];
     int m = b.shape[2];
-    Tensor out = Tensor.empty(dt, new int[] {batch, n, m});
+    Device device = Dispatch.device("matmul", a, b);
+    if (device.type() != Device.Type.CPU) {
+      Dispatch.requireFloat32("matmul", a, b);
+    }
+    Tensor out = Tensor.empty(dt, new int[] {batch, n, m}, device);
     if (dt != DType.FLOAT32 && dt != DType.FLOAT64) {
       return naiveProduct(a, b, out);
     }
@@ -115,7 +119,10 @@ final class Linalg {
       int aOff = oa.t.offset + i * oa.t.stride[0];
       int bOff = ob.t.offset + i * ob.t.stride[0];
       int cOff = i * n * m;
-      if (dt == DType.FLOAT32) {
+      if (device.type() != Device.Type.CPU) {
+        Dispatch.ops(device).gemm(oa.trans, ob.trans, n, m, k, 1f, oa.t.storage, aOff, oa.ld, ob.t.storage, bOff,
+            ob.ld, 0f, out.storage, cOff, ldc);
+      } else if (dt == DType.FLOAT32) {
         Gemm.sgemm(oa.trans, ob.trans, n, m, k, 1f, oa.t.storage.f, aOff, oa.ld, ob.t.storage.f, bOff, ob.ld,
             0f, out.storage.f, cOff, ldc);
       } else {
@@ -261,7 +268,11 @@ final class Linalg {
     int n = x.shape[0];
     int in = w.shape[1];
     int outF = w.shape[0];
-    Tensor out = Tensor.empty(dt, new int[] {n, outF});
+    Device device = Dispatch.device("linear", x, w, b);
+    if (device.type() != Device.Type.CPU) {
+      Dispatch.requireFloat32("linear", x, w, b);
+    }
+    Tensor out = Tensor.empty(dt, new int[] {n, outF}, device);
     if (b != null) {
       Elementwise.copyKernel(b.detach().expand(n, outF), out);
     }
@@ -275,7 +286,10 @@ final class Linalg {
     }
     // C[n, out] = X[n, in] · Wᵀ: W is read transposed, so flip its flag.
     int ldc = Math.max(outF, 1);
-    if (dt == DType.FLOAT32) {
+    if (device.type() != Device.Type.CPU) {
+      Dispatch.ops(device).gemm(ox.trans, !ow.trans, n, outF, in, 1f, ox.t.storage, ox.t.offset, ox.ld,
+          ow.t.storage, ow.t.offset, ow.ld, b == null ? 0f : 1f, out.storage, 0, ldc);
+    } else if (dt == DType.FLOAT32) {
       Gemm.sgemm(ox.trans, !ow.trans, n, outF, in, 1f, ox.t.storage.f, ox.t.offset, ox.ld,
           ow.t.storage.f, ow.t.offset, ow.ld, b == null ? 0f : 1f, out.storage.f, 0, ldc);
     } else {

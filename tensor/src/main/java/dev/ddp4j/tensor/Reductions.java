@@ -81,6 +81,9 @@ final class Reductions {
 
   /** Sums over the masked dims into a contiguous tensor of the kept dims (flat). */
   private static Tensor sumKernel(Tensor t, boolean[] mask, DType rt) {
+    if (t.storage.isOnDevice()) {
+      return deviceSum(t, mask);
+    }
     int n = t.dim();
     int[] kept = new int[n];
     int[] red = new int[n];
@@ -261,7 +264,7 @@ final class Reductions {
           + "(shape " + Shapes.str(t.shape) + ")");
     }
     if (t.dim() == 0) {
-      return new Tensor.ValuesIndices(t, Torch.zeros(DType.INT64));
+      return new Tensor.ValuesIndices(t, Tensor.empty(DType.INT64, new int[0], t.device()));
     }
     ValuesIndices vi = kernelMaxMin(t, d, isMax);
     int[] keep = t.shape.clone();
@@ -279,8 +282,84 @@ final class Reductions {
     return new Tensor.ValuesIndices(values, indices);
   }
 
+  /**
+   * {@link #sumKernel} on a device: the reduced dims moved last when they are not already one run of a
+   * contiguous tensor, then one sum over the middle of [before, reduced, after].
+   */
+  private static Tensor deviceSum(Tensor t, boolean[] mask) {
+    Dispatch.requireFloat32("sum", t);
+    int n = t.dim();
+    int first = -1;
+    int last = -1;
+    for (int i = 0; i < n; i++) {
+      if (mask[i]) {
+        first = first < 0 ? i : first;
+        last = i;
+      }
+    }
+    boolean run = first >= 0;
+    for (int i = first; run && i <= last; i++) {
+      run = mask[i];
+    }
+    Tensor x = t.detach();
+    if (!run || !x.isContiguous()) {
+      int[] perm = new int[n];
+      int k = 0;
+      for (int i = 0; i < n; i++) {
+        if (!mask[i]) {
+          perm[k++] = i;
+        }
+      }
+      first = k;
+      for (int i = 0; i < n; i++) {
+        if (mask[i]) {
+          perm[k++] = i;
+        }
+      }
+      last = n - 1;
+      x = ShapeOps.contiguousCopy(x.permute(perm));
+    }
+    int before = 1;
+    int size = 1;
+    int after = 1;
+    for (int i = 0; i < n; i++) {
+      int s = x.shape[i];
+      if (i < first) {
+        before *= s;
+      } else if (i <= last) {
+        size *= s;
+      } else {
+        after *= s;
+      }
+    }
+    Tensor out = Tensor.empty(DType.FLOAT32, new int[] {before * after}, x.device());
+    Dispatch.ops(x).sumDim(Dispatch.view(x), before, size, after, Dispatch.view(out));
+    return out;
+  }
+
   /** Values (dtype of t) and int64 indices along {@code d}, flat over the other dims. NaN wins. */
   private static ValuesIndices kernelMaxMin(Tensor t, int d, boolean isMax) {
+    if (t.storage.isOnDevice()) {
+      if (!isMax) {
+        Dispatch.requireCpu("min", t);
+      }
+      Dispatch.requireFloat32("max", t);
+      Tensor x = ShapeOps.contiguousCopy(t.detach());
+      int outer = 1;
+      int after = 1;
+      for (int i = 0; i < t.dim(); i++) {
+        if (i < d) {
+          outer *= t.shape[i];
+        } else if (i > d) {
+          after *= t.shape[i];
+        }
+      }
+      Tensor values = Tensor.empty(DType.FLOAT32, new int[] {outer * after}, t.device());
+      Tensor indices = Tensor.empty(DType.INT64, new int[] {outer * after}, t.device());
+      Dispatch.ops(x).maxDim(Dispatch.view(x), outer, t.shape[d], after, Dispatch.view(values),
+          Dispatch.view(indices));
+      return new ValuesIndices(values, indices);
+    }
     int n = t.dim();
     int[] perm = new int[n];
     for (int i = 0, k = 0; i < n; i++) {
@@ -351,6 +430,9 @@ final class Reductions {
       return t.sub(t).exp();
     }
     int d = Shapes.wrapDim("softmax", dim, t.dim());
+    if (t.storage.isOnDevice()) {
+      return deviceSoftmax(t, d, false);
+    }
     Tensor e = t.sub(stableShift(t, d)).exp();
     return e.div(e.sum(d, true));
   }
@@ -364,8 +446,33 @@ final class Reductions {
       return t.sub(t);
     }
     int d = Shapes.wrapDim("logSoftmax", dim, t.dim());
+    if (t.storage.isOnDevice()) {
+      return deviceSoftmax(t, d, true);
+    }
     Tensor shifted = t.sub(stableShift(t, d));
     return shifted.sub(shifted.exp().sum(d, true).log());
+  }
+
+  /**
+   * Softmax or log-softmax over dim d by the device's row kernel (d moved last when it is not), with
+   * the backward written in tensor ops, which run on the device too: for y = softmax,
+   * {@code y·(g − Σ g·y)}; for y = log-softmax, {@code g − exp(y)·Σ g}.
+   */
+  private static Tensor deviceSoftmax(Tensor t, int d, boolean log) {
+    Dispatch.requireFloat32(log ? "logSoftmax" : "softmax", t);
+    int last = t.dim() - 1;
+    Tensor x = (d == last ? t.detach() : t.detach().transpose(d, last)).contiguous();
+    int cols = x.shape[last];
+    int rows = cols == 0 ? 0 : x.numel() / cols;
+    Tensor y = Tensor.empty(DType.FLOAT32, x.shape, x.device());
+    if (rows > 0) {
+      Dispatch.ops(x).softmaxLastDim(Dispatch.view(x), rows, cols, log, Dispatch.view(y));
+    }
+    Tensor out = d == last ? y : y.transpose(d, last);
+    return FunctionNode.record(out, log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", new Tensor[] {t},
+        new Tensor[] {out}, (g, s) -> new Tensor[] {log
+            ? g.sub(s[0].exp().mul(g.sum(d, true)))
+            : s[0].mul(g.sub(g.mul(s[0]).sum(d, true)))});
   }
 
   static Tensor logSumExp(Tensor t, int[] dims, boolean keepdim) {

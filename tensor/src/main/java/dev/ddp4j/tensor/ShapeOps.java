@@ -205,7 +205,7 @@ final class ShapeOps {
     int[] inShape = t.shape;
     return FunctionNode.record(viewOf(t, shape, stride, t.offset + i * t.stride[d]), "SelectBackward0",
         new Tensor[] {t}, new Tensor[0], (g, s) -> {
-          Tensor z = Torch.zeros(g.dtype(), inShape);
+          Tensor z = Tensor.empty(g.dtype(), inShape, g.device());
           z.select(d, i).copy_(g);
           return new Tensor[] {z};
         });
@@ -241,7 +241,7 @@ final class ShapeOps {
     int[] inShape = t.shape;
     return FunctionNode.record(viewOf(t, shape, stride, t.offset + s * t.stride[d]), "SliceBackward0",
         new Tensor[] {t}, new Tensor[0], (g, sv) -> {
-          Tensor z = Torch.zeros(g.dtype(), inShape);
+          Tensor z = Tensor.empty(g.dtype(), inShape, g.device());
           z.slice(d, s, e, step).copy_(g);
           return new Tensor[] {z};
         });
@@ -284,7 +284,7 @@ final class ShapeOps {
 
   /** A contiguous copy, outside autograd. */
   static Tensor contiguousCopy(Tensor t) {
-    Tensor out = Tensor.empty(t.dtype(), t.shape);
+    Tensor out = Tensor.empty(t.dtype(), t.shape, t.device());
     Elementwise.copyKernel(t, out);
     return out;
   }
@@ -319,7 +319,7 @@ final class ShapeOps {
     }
     int[] shape = first.shape.clone();
     shape[d] = total;
-    Tensor out = Tensor.empty(dt, shape);
+    Tensor out = Tensor.empty(dt, shape, Dispatch.device("cat", tensors.toArray(new Tensor[0])));
     int[] sizes = new int[tensors.size()];
     int pos = 0;
     try (GradMode.Scope ignored = GradMode.noGrad()) {

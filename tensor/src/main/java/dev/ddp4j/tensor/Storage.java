@@ -1,11 +1,15 @@
 package dev.ddp4j.tensor;
 
+import dev.ddp4j.tensor.backend.DeviceMemory;
 import java.util.Arrays;
 
 /**
  * The elements of one or more tensors on the CPU: exactly one backing array, chosen by dtype
  * (float32: {@code float[]}, float64: {@code double[]}, int64: {@code long[]}, bfloat16 and
  * float16: {@code short[]} bit patterns, bool: {@code byte[]}). Views share one storage.
+ *
+ * <p>A storage on another device (a GPU) has no array: it holds the backend's {@link DeviceMemory}, and
+ * the array accessors refuse with a message saying where the elements are.
  *
  * <p>A storage is not synchronised: the thread that owns a tensor (a rank's compute thread) is the
  * only one that writes it.
@@ -18,8 +22,16 @@ public final class Storage {
   final short[] h;
   final byte[] b;
   private final int size;
+  /** Null for the CPU. */
+  private final DeviceMemory memory;
 
   private Storage(DType dtype, float[] f, double[] d, long[] l, short[] h, byte[] b, int size) {
+    this(dtype, f, d, l, h, b, size, null);
+  }
+
+  private Storage(DType dtype, float[] f, double[] d, long[] l, short[] h, byte[] b, int size,
+      DeviceMemory memory) {
+    this.memory = memory;
     this.dtype = dtype;
     this.f = f;
     this.d = d;
@@ -41,6 +53,36 @@ public final class Storage {
       case BFLOAT16, FLOAT16 -> new Storage(dtype, null, null, null, new short[size], null, size);
       case BOOL -> new Storage(dtype, null, null, null, null, new byte[size], size);
     };
+  }
+
+  /** A storage of {@code size} elements in device memory that a backend allocated. */
+  public static Storage onDevice(DType dtype, int size, DeviceMemory memory) {
+    if (size < 0) {
+      throw new IllegalArgumentException("storage size must be >= 0, got " + size);
+    }
+    if (memory.bytes() < (long) size * dtype.itemSize()) {
+      throw new IllegalArgumentException("device memory of " + memory.bytes() + " bytes is too small for " + size
+          + " elements of " + dtype);
+    }
+    return new Storage(dtype, null, null, null, null, null, size, memory);
+  }
+
+  /** Where the elements are. */
+  public Device device() {
+    return memory == null ? Device.CPU : memory.device();
+  }
+
+  /** True for a storage in a device's memory (no Java array). */
+  public boolean isOnDevice() {
+    return memory != null;
+  }
+
+  /** The device memory of a storage on a device. */
+  public DeviceMemory deviceMemory() {
+    if (memory == null) {
+      throw new IllegalStateException("the storage is on the CPU and has no device memory");
+    }
+    return memory;
   }
 
   /** Wraps (does not copy) a float array. */
@@ -95,6 +137,7 @@ public final class Storage {
 
   /** The backing bit patterns of a bfloat16 or float16 storage (no copy). */
   public short[] halves() {
+    requireCpu();
     if (!dtype.isHalf()) {
       throw new IllegalStateException("storage holds " + dtype + ", not a 16-bit float type");
     }
@@ -108,8 +151,16 @@ public final class Storage {
   }
 
   private void requireType(DType t) {
+    requireCpu();
     if (dtype != t) {
       throw new IllegalStateException("storage holds " + dtype + ", not " + t);
+    }
+  }
+
+  private void requireCpu() {
+    if (memory != null) {
+      throw new IllegalStateException("the elements are on " + memory.device() + ", not in a Java array; copy the "
+          + "tensor to the CPU with to(Device.CPU) first");
     }
   }
 

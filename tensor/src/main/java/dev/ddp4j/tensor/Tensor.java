@@ -3,8 +3,8 @@ package dev.ddp4j.tensor;
 import dev.ddp4j.tensor.autograd.Engine;
 import dev.ddp4j.tensor.autograd.GradMode;
 import dev.ddp4j.tensor.autograd.Node;
-import dev.ddp4j.tensor.backend.Backend;
 import dev.ddp4j.tensor.backend.Backends;
+import dev.ddp4j.tensor.backend.TensorView;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -20,10 +20,12 @@ import java.util.function.UnaryOperator;
  * Factories live in {@link Torch}.
  */
 public final class Tensor {
-  final Storage storage;
-  final int[] shape;
-  final int[] stride;
-  final int offset;
+  // Not final only for setData (PyTorch's `param.data = ...`), which Module.to uses to move a
+  // parameter to another device without changing the object optimizers and modules hold.
+  Storage storage;
+  int[] shape;
+  int[] stride;
+  int offset;
 
   private boolean requiresGrad;
   private Tensor grad;
@@ -40,11 +42,22 @@ public final class Tensor {
     this.offset = offset;
   }
 
-  /** A fresh contiguous tensor of zeros. */
+  /** A fresh contiguous tensor of zeros on the CPU. */
   static Tensor empty(DType dtype, int[] shape) {
     Shapes.checkShape("empty", shape);
     return new Tensor(Storage.allocate(dtype, Shapes.numel(shape)), shape.clone(),
         Shapes.contiguousStrides(shape), 0);
+  }
+
+  /** A fresh contiguous tensor of zeros on {@code device}. */
+  static Tensor empty(DType dtype, int[] shape, Device device) {
+    if (device.type() == Device.Type.CPU) {
+      return empty(dtype, shape);
+    }
+    Shapes.checkShape("empty", shape);
+    int n = Shapes.numel(shape);
+    Storage s = Storage.onDevice(dtype, n, Dispatch.ops(device).allocate(dtype, n));
+    return new Tensor(s, shape.clone(), Shapes.contiguousStrides(shape), 0);
   }
 
   // ---------------------------------------------------------------- metadata
@@ -93,8 +106,9 @@ public final class Tensor {
     return storage.dtype();
   }
 
+  /** Where the elements are: the CPU, or a device such as {@code cuda:0}. */
   public Device device() {
-    return Device.CPU;
+    return storage.device();
   }
 
   /** True when the elements are laid out row-major without gaps (size-1 dims ignored). */
@@ -297,19 +311,44 @@ public final class Tensor {
   }
 
   /**
-   * This tensor on {@code device}: itself when it is already there, otherwise a copy made by the
-   * device's backend. Only CPU tensors exist in this build, so a non-CPU device always fails.
+   * This tensor on {@code device}: itself when it is already there, otherwise a contiguous copy made by
+   * the device's backend; differentiable (the gradient moves back), as PyTorch's {@code Tensor.to}.
    *
    * @throws IllegalStateException when {@code device} cannot be used (see {@link Backends#require})
-   * @throws UnsupportedOperationException when its backend has no tensor storage yet ("tensor
-   *     operations on cuda:0 are not implemented yet in this build")
+   * @throws UnsupportedOperationException when its backend has no kernels in this build
    */
   public Tensor to(Device device) {
-    Backend backend = Backends.require(device);
-    if (device.equals(device())) {
+    Backends.require(device);
+    Device from = device();
+    if (device.equals(from)) {
       return this;
     }
-    return backend.fromCpu(this, device);
+    Tensor out = empty(dtype(), shape, device);
+    Elementwise.copyKernel(this, out);
+    return FunctionNode.record(out, "ToCopyBackward0", new Tensor[] {this}, new Tensor[0],
+        (g, s) -> new Tensor[] {g.to(from)});
+  }
+
+  /**
+   * Makes this tensor a view of {@code source}'s elements (its storage, shape, strides and offset),
+   * keeping this object, its gradient and its hooks: PyTorch's {@code tensor.data = source}.
+   * {@link dev.ddp4j.tensor.nn.Module#to} moves parameters with it, so optimizers and modules keep
+   * the objects they hold. Outside autograd: neither tensor may be part of a graph.
+   *
+   * @throws IllegalArgumentException when the dtypes differ
+   * @throws IllegalStateException when this tensor is not a leaf
+   */
+  public void setData(Tensor source) {
+    if (gradFn != null) {
+      throw new IllegalStateException("setData: only a leaf tensor's data can be replaced");
+    }
+    if (source.dtype() != dtype()) {
+      throw new IllegalArgumentException("setData: dtype " + source.dtype() + " does not match " + dtype());
+    }
+    this.storage = source.storage;
+    this.shape = source.shape.clone();
+    this.stride = source.stride.clone();
+    this.offset = source.offset;
   }
 
   /** A contiguous copy with the same values, recorded for autograd. */
@@ -328,11 +367,24 @@ public final class Tensor {
       throw new IllegalStateException("item: a Tensor with " + numel() + " elements cannot be converted to a "
           + "scalar (shape " + Shapes.str(shape) + ")");
     }
-    return storage.getDouble(offset);
+    return elementAt(offset);
+  }
+
+  /** Element {@code o} of the storage, fetched from the device when the storage is on one. */
+  private double elementAt(int o) {
+    if (!storage.isOnDevice()) {
+      return storage.getDouble(o);
+    }
+    Storage host = Storage.allocate(dtype(), 1);
+    Dispatch.ops(this).download(storage, o, host, 0, 1);
+    return host.getDouble(0);
   }
 
   /** The elements in row-major order as floats (a copy). */
   public float[] toFloatArray() {
+    if (storage.isOnDevice()) {
+      return detach().to(Device.CPU).toFloatArray();
+    }
     Tensor c = Elementwise.cast(detach(), DType.FLOAT32).contiguous();
     float[] out = new float[c.numel()];
     System.arraycopy(c.storage.f, c.offset, out, 0, out.length);
@@ -341,6 +393,9 @@ public final class Tensor {
 
   /** The elements in row-major order as doubles (a copy). */
   public double[] toDoubleArray() {
+    if (storage.isOnDevice()) {
+      return detach().to(Device.CPU).toDoubleArray();
+    }
     Tensor c = Elementwise.cast(detach(), DType.FLOAT64).contiguous();
     double[] out = new double[c.numel()];
     System.arraycopy(c.storage.d, c.offset, out, 0, out.length);
@@ -349,6 +404,9 @@ public final class Tensor {
 
   /** The elements in row-major order as longs, truncating floats (a copy). */
   public long[] toLongArray() {
+    if (storage.isOnDevice()) {
+      return detach().to(Device.CPU).toLongArray();
+    }
     Tensor c = Elementwise.cast(detach(), DType.INT64).contiguous();
     long[] out = new long[c.numel()];
     System.arraycopy(c.storage.l, c.offset, out, 0, out.length);
@@ -357,13 +415,18 @@ public final class Tensor {
 
   /** The element at the given full index, as a double. */
   public double get(int... index) {
-    return storage.getDouble(flatOffset("get", index));
+    return elementAt(flatOffset("get", index));
   }
 
   /** Sets the element at the given full index (no autograd); returns this. */
   public Tensor set(double value, int... index) {
     Elementwise.checkInPlace("set", this);
-    storage.setDouble(flatOffset("set", index), value);
+    int o = flatOffset("set", index);
+    if (storage.isOnDevice()) {
+      Dispatch.ops(this).fill(new TensorView(storage, new int[0], new int[0], o), value);
+    } else {
+      storage.setDouble(o, value);
+    }
     return this;
   }
 
@@ -778,6 +841,12 @@ public final class Tensor {
 
   /** Copies {@code src} (broadcast, cast to this dtype) into this tensor; returns this. */
   public Tensor copy_(Tensor src) {
+    if (!src.device().equals(device()) && !(src.dim() == 0 && src.device() == Device.CPU)) {
+      Elementwise.checkInPlace("copy_", this);
+      Shapes.broadcast("copy_", shape, src.shape);
+      Elementwise.copyKernel(src.detach().expand(shape), this);
+      return this;
+    }
     return Elementwise.inPlace("copy_", this, BinaryOp.SECOND, src, 1.0);
   }
 

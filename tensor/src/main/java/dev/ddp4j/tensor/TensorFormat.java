@@ -22,10 +22,16 @@ final class TensorFormat {
   private static final int LINE_WIDTH = 80;
   private static final String PREFIX = "tensor(";
 
-  static String format(Tensor t) {
+  static String format(Tensor original) {
+    Tensor t = original;
     int indent = PREFIX.length();
     DType dt = t.dtype();
     List<String> suffixes = new ArrayList<>();
+    Device device = t.device();
+    if (device.type() != Device.Type.CPU) {
+      suffixes.add("device='" + device + "'");
+      t = t.detach().to(Device.CPU);
+    }
     String body;
     if (t.numel() == 0) {
       if (t.dim() != 1) {
@@ -49,9 +55,9 @@ final class TensorFormat {
       Formatter f = new Formatter(t, shown);
       body = t.dim() == 0 ? f.format(t.offset) : tensorStr(t, 0, t.offset, indent, summarize, f);
     }
-    if (t.gradFn() != null) {
-      suffixes.add("grad_fn=" + t.gradFn());
-    } else if (t.requiresGrad()) {
+    if (original.gradFn() != null) {
+      suffixes.add("grad_fn=" + original.gradFn());
+    } else if (original.requiresGrad()) {
       suffixes.add("requires_grad=True");
     }
     return addSuffixes(PREFIX + body, suffixes, indent);

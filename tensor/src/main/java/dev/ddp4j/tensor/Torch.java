@@ -72,16 +72,25 @@ public final class Torch {
     return full(value, dtype);
   }
 
+  /** Zeros with t's dtype and shape, on t's device. */
   public static Tensor zerosLike(Tensor t) {
-    return zeros(t.dtype(), t.shape);
+    return Tensor.empty(t.dtype(), t.shape, t.device());
   }
 
+  /** Ones with t's dtype and shape, on t's device. */
   public static Tensor onesLike(Tensor t) {
-    return ones(t.dtype(), t.shape);
+    return fullLike(t, 1);
   }
 
+  /** {@code value} with t's dtype and shape, on t's device. */
   public static Tensor fullLike(Tensor t, double value) {
-    return full(value, t.dtype(), t.shape);
+    Tensor out = Tensor.empty(t.dtype(), t.shape, t.device());
+    if (value != 0) {
+      try (GradMode.Scope ignored = GradMode.noGrad()) {
+        out.fill_(value);
+      }
+    }
+    return out;
   }
 
   public static Tensor randnLike(Tensor t) {

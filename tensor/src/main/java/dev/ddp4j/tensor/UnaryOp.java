@@ -1,7 +1,7 @@
 package dev.ddp4j.tensor;
 
-/** Elementwise unary operations of the CPU kernels. */
-enum UnaryOp {
+/** Elementwise unary operations, as the kernels (CPU and {@link dev.ddp4j.tensor.backend.DeviceOps}) see them. */
+public enum UnaryOp {
   NEG { double apply(double x) { return -x; } },
   EXP { double apply(double x) { return Math.exp(x); } },
   LOG { double apply(double x) { return Math.log(x); } },

@@ -6,7 +6,6 @@ import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Threads;
 import dev.ddp4j.tensor.Torch;
-import dev.ddp4j.tensor.backend.Backend;
 import dev.ddp4j.tensor.backend.Backends;
 import dev.ddp4j.tensor.data.DataLoader;
 import dev.ddp4j.tensor.data.FashionMnist;
@@ -111,8 +110,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--save", description = "save the trained weights (safetensors) to this file")
   Path save;
 
-  @Option(names = "--device", description = "cpu (default) or cuda[:N]: CUDA is probed, but this build has no "
-      + "CUDA kernels yet",
+  @Option(names = "--device", description = "cpu (default) or cuda[:N]: train on a CUDA GPU (one rank; float32; "
+      + "mlp, cnn or logreg with SGD)",
       defaultValue = "cpu")
   String device;
 
@@ -144,7 +143,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
-    checkDevice();
+    Device dev = checkDevice();
     if (batchSize <= 0) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--batch-size must be positive, got " + batchSize);
@@ -180,7 +179,7 @@ public final class TrainCommand implements Callable<Integer> {
         optimizer.name().toLowerCase(Locale.ROOT), learningRate, Threads.getNumThreads(),
         ampDtype == null ? "" : ", autocast " + ampDtype);
     ObjectMapper json = new ObjectMapper();
-    Trainer trainer = new Trainer(net, loss, opt).amp(ampDtype);
+    Trainer trainer = new Trainer(net, loss, opt).amp(ampDtype).device(dev);
     long start = System.nanoTime();
     long samples = 0;
     double trainSeconds = 0;
@@ -258,8 +257,11 @@ public final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The CPU passes; a CUDA device is probed (ddp4j-gpu) and refused with the probe's reason or as not implemented. */
-  private void checkDevice() {
+  /**
+   * The device of {@code --device}: the CPU, or a CUDA device that the probe found (ddp4j-gpu), refused with
+   * the probe's reason otherwise. What this build cannot do on a GPU is refused here, before any work.
+   */
+  private Device checkDevice() {
     Device dev;
     try {
       dev = Device.parse(device);
@@ -267,7 +269,7 @@ public final class TrainCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--device: " + e.getMessage());
     }
     if (dev.type() == Device.Type.CPU) {
-      return;
+      return dev;
     }
     try {
       Backends.require(dev);
@@ -275,8 +277,18 @@ public final class TrainCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--device " + device + " is not available: " + e.getMessage());
     }
-    throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-        "--device " + device + " is not available: " + Backend.notImplemented(dev).getMessage());
+    String unsupported = ranks > 1 || inProcess ? "--ranks/--in-process (DDP buckets are not staged through GPU "
+        + "memory yet)"
+        : amp != null ? "--amp (no bf16/fp16 kernels yet)"
+        : model == ModelKind.XOR ? "--model xor (its BCELoss clamps, which has no CUDA kernel yet)"
+        : optimizer != OptimizerKind.SGD ? "--optimizer " + optimizer.name().toLowerCase(Locale.ROOT)
+            + " (its sqrt has no CUDA kernel yet; use sgd)"
+        : null;
+    if (unsupported != null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+          "--device " + device + " does not support " + unsupported + " in this build");
+    }
+    return dev;
   }
 
   /** The autocast dtype of {@code --amp}, or null without it. */

@@ -1,7 +1,6 @@
 package dev.ddp4j.tensor.backend;
 
 import dev.ddp4j.tensor.Device;
-import dev.ddp4j.tensor.Tensor;
 
 /**
  * A kind of device tensors can live on (the CPU, CUDA GPUs), as a service provider found with
@@ -14,9 +13,9 @@ import dev.ddp4j.tensor.Tensor;
  * no native library): the registry instantiates every provider on the classpath, including those
  * whose devices are absent. All methods may be called from any thread.
  *
- * <p>This interface is deliberately small. It grows with the first real device storage: a
- * device-to-host copy and the kernels of the ops (elementwise, reductions, gemm, im2col, pooling)
- * will join {@link #fromCpu} when a backend implements them.
+ * <p>A backend adds devices in two parts: the probe, and the kernels ({@link #ops}) the tensor
+ * library calls for tensors on its devices. The CPU has no {@link DeviceOps}: the library's own
+ * Java kernels are the CPU's.
  */
 public interface Backend {
   /** The device kind this backend serves; at most one backend per kind is allowed on the classpath. */
@@ -31,15 +30,12 @@ public interface Backend {
   Availability probe();
 
   /**
-   * Returns a tensor with the values, dtype and shape of the CPU tensor {@code source}, on
-   * {@code device} (a device of this backend's kind, already checked to exist). The hook for
-   * host-to-device copies; autograd and {@code requiresGrad} follow PyTorch's {@code Tensor.to}.
-   *
-   * <p>The default throws {@link UnsupportedOperationException}: a backend that can probe its
-   * devices but has no device storage or kernels yet must refuse rather than hand back a CPU
-   * tensor.
+   * The kernels of {@code device} (a device of this backend's kind, already checked to exist): the
+   * tensor library allocates device storage and runs every op on that device's tensors through
+   * them. The default throws {@link UnsupportedOperationException}: a backend that can probe its
+   * devices but has no kernels must refuse rather than hand back CPU tensors.
    */
-  default Tensor fromCpu(Tensor source, Device device) {
+  default DeviceOps ops(Device device) {
     throw notImplemented(device);
   }
 

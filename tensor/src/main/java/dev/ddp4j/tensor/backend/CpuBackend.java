@@ -1,7 +1,6 @@
 package dev.ddp4j.tensor.backend;
 
 import dev.ddp4j.tensor.Device;
-import dev.ddp4j.tensor.Tensor;
 
 /**
  * The CPU as a {@link Backend}: always available, one device ({@code cpu}). It is wired into
@@ -22,11 +21,5 @@ final class CpuBackend implements Backend {
   public Availability probe() {
     return Availability.available(1, "cpu (" + Runtime.getRuntime().availableProcessors() + " hardware threads, "
         + System.getProperty("os.arch") + ")");
-  }
-
-  /** A CPU tensor is already on the CPU: returns {@code source} itself, as PyTorch's {@code to} does. */
-  @Override
-  public Tensor fromCpu(Tensor source, Device device) {
-    return source;
   }
 }

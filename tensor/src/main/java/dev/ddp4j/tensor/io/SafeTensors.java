@@ -1,5 +1,6 @@
 package dev.ddp4j.tensor.io;
 
+import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -204,7 +205,8 @@ public final class SafeTensors {
         if (SafeTensorsHeader.METADATA_KEY.equals(name)) {
           throw new IllegalArgumentException("save: '" + name + "' is reserved for the metadata, not a tensor name");
         }
-        byName.put(name, t.getValue());
+        // A tensor on a device is written from a CPU copy, as PyTorch's safetensors does.
+        byName.put(name, t.getValue().to(Device.CPU));
       }
       Map<String, String> meta = new TreeMap<>();
       for (Map.Entry<String, String> m : (metadata == null ? Map.<String, String>of() : metadata).entrySet()) {

@@ -1,6 +1,8 @@
 package dev.ddp4j.tensor.nn;
 
 import dev.ddp4j.tensor.DType;
+import dev.ddp4j.tensor.Device;
+import dev.ddp4j.tensor.Fused;
 import dev.ddp4j.tensor.Generator;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
@@ -187,6 +189,12 @@ public final class F {
       logits = Autocast.toFloat32(logits);
     }
     checkClassTarget("crossEntropy", logits, target);
+    if (logits.device().type() != Device.Type.CPU && logits.dim() == 2 && labelSmoothing == 0
+        && r != Reduction.NONE) {
+      // One kernel on the device; the general path below needs gather, which has no device kernel.
+      Tensor mean = Fused.crossEntropyMeanOnDevice(logits, target);
+      return r == Reduction.MEAN ? mean : mean.mul(logits.size(0));
+    }
     int classDim = logits.dim() == 1 ? 0 : 1;
     Tensor logP = logits.logSoftmax(classDim);
     Tensor nll = nllLoss(logP, target, Reduction.NONE);

@@ -117,23 +117,27 @@ public abstract class Module {
   }
 
   /**
-   * Moves parameters and buffers to {@code device}. Only CPU tensors exist in this build: on the
-   * CPU nothing moves, and a usable non-CPU device fails on the first tensor (a module with no
-   * tensors, like PyTorch's, needs only the device to be usable).
+   * Moves parameters and buffers (and parameters' gradients) to {@code device} in place, as PyTorch's
+   * {@code module.to(device)}: each tensor object stays the same (its data is replaced with
+   * {@link Tensor#setData}), so references held by an optimizer or a parent module stay valid. Tensors
+   * already there do not move. Returns this.
    *
-   * @throws IllegalStateException when {@code device} cannot be used (see {@link Backends#require}),
-   *     or when a backend copied a tensor, since installing a copy in place of a parameter is not
-   *     implemented yet
-   * @throws UnsupportedOperationException when the device's backend has no tensor storage yet
+   * @throws IllegalStateException when {@code device} cannot be used (see {@link Backends#require})
+   * @throws UnsupportedOperationException when the device's backend has no kernels in this build
    */
   public Module to(Device device) {
     Backends.require(device);
     List<Tensor> tensors = new ArrayList<>(parameters());
     tensors.addAll(namedBuffers().values());
-    for (Tensor t : tensors) {
-      if (t.to(device) != t) {
-        throw new IllegalStateException("Module.to(" + device + "): moving parameters and buffers to another "
-            + "device is not implemented yet in this build");
+    try (GradMode.Scope ignored = GradMode.noGrad()) {
+      for (Tensor t : tensors) {
+        if (!t.device().equals(device)) {
+          t.setData(t.detach().to(device));
+        }
+        Tensor g = t.grad();
+        if (g != null && !g.device().equals(device)) {
+          t.setGrad(g.to(device));
+        }
       }
     }
     return this;

@@ -51,7 +51,7 @@ public final class SGD extends Optimizer {
     }
     boolean firstStep = momentum != 0 && buf == null;
     if (firstStep) {
-      buf = Torch.zeros(p.dtype(), p.shape());
+      buf = Torch.zerosLike(p);
       st.put("momentum_buffer", buf);
     }
     SgdKernel.update(p, g, buf, firstStep, lr, momentum, dampening, weightDecay, nesterov);

@@ -1,8 +1,11 @@
 package dev.ddp4j.tensor.optim;
 
 import dev.ddp4j.tensor.DType;
+import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Threads;
+import dev.ddp4j.tensor.backend.Backends;
+import dev.ddp4j.tensor.backend.TensorView;
 import java.util.Arrays;
 
 /**
@@ -42,6 +45,16 @@ final class SgdKernel {
    */
   static void update(Tensor p, Tensor g, Tensor buf, boolean firstStep, double lr, double momentum,
       double dampening, double weightDecay, boolean nesterov) {
+    if (p.storage().isOnDevice()) {
+      Device device = p.device();
+      if (!g.device().equals(device) || (buf != null && !buf.device().equals(device))) {
+        throw new IllegalArgumentException("SGD: the parameter is on " + device + " but its gradient is on "
+            + g.device() + (buf == null ? "" : " and its momentum buffer on " + buf.device()));
+      }
+      Backends.require(device).ops(device).sgdUpdate(view(p), view(g), buf == null ? null : view(buf), firstStep,
+          lr, momentum, dampening, weightDecay, nesterov);
+      return;
+    }
     float[] pv = p.storage().floats();
     float[] gv = g.storage().floats();
     float[] bv = buf == null ? null : buf.storage().floats();
@@ -66,6 +79,10 @@ final class SgdKernel {
         general(pv, gv, bv, from, to, decay, wd, mu, keep, step, firstStep, nesterov);
       }
     });
+  }
+
+  private static TensorView view(Tensor t) {
+    return new TensorView(t.storage(), t.shape(), t.stride(), t.storageOffset());
   }
 
   private static void general(float[] pv, float[] gv, float[] bv, int from, int to, boolean decay, float wd,

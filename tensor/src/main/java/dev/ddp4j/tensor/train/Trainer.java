@@ -1,6 +1,7 @@
 package dev.ddp4j.tensor.train;
 
 import dev.ddp4j.tensor.DType;
+import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
 import dev.ddp4j.tensor.amp.Autocast;
@@ -28,6 +29,7 @@ public final class Trainer {
   private final Optimizer optimizer;
   private DType ampDtype;
   private GradScaler scaler;
+  private Device device = Device.CPU;
 
   /** One optimizer step's outcome, for progress reporting. */
   public record StepInfo(int epoch, int step, int stepsInEpoch, int batchSize, double loss) {}
@@ -97,6 +99,21 @@ public final class Trainer {
   }
 
   /** An autocast scope when mixed precision is on, else null (try-with-resources skips a null resource). */
+  /**
+   * Trains on {@code device}: moves the model there now ({@link Module#to}, in place, so the optimizer's
+   * parameters move with it) and each batch as it is used; evaluation counts correct predictions on the
+   * CPU. Returns this.
+   */
+  public Trainer device(Device target) {
+    model.to(target);
+    this.device = target;
+    return this;
+  }
+
+  public Device device() {
+    return device;
+  }
+
   private Autocast.Scope autocastScope() {
     return ampDtype == null ? null : Autocast.enable(ampDtype);
   }
@@ -106,6 +123,8 @@ public final class Trainer {
    * precision is on), backward (scaled with a {@link GradScaler}), optimizer step. Returns the loss.
    */
   public double trainStep(Tensor inputs, Tensor targets) {
+    inputs = inputs.to(device);
+    targets = targets.to(device);
     optimizer.zeroGrad();
     Tensor l;
     try (Autocast.Scope ignored = autocastScope()) {
@@ -164,9 +183,9 @@ public final class Trainer {
         BatchIterator it = loader.iterator()) {
       while (it.hasNext()) {
         Batch b = it.next();
-        Tensor out = model.forward(b.inputs());
-        lossSum += loss.forward(out, b.targets()).item() * b.size();
-        correct += countCorrect(out, b.targets());
+        Tensor out = model.forward(b.inputs().to(device));
+        lossSum += loss.forward(out, b.targets().to(device)).item() * b.size();
+        correct += countCorrect(out.to(Device.CPU), b.targets());
         samples += b.size();
       }
     } finally {

@@ -1,0 +1,321 @@
+package dev.ddp4j.tensor.backend;
+
+import dev.ddp4j.tensor.DType;
+import dev.ddp4j.tensor.Device;
+import dev.ddp4j.tensor.Generator;
+import dev.ddp4j.tensor.Tensor;
+import dev.ddp4j.tensor.Torch;
+import dev.ddp4j.tensor.models.Models;
+import dev.ddp4j.tensor.nn.F;
+import dev.ddp4j.tensor.nn.Module;
+import dev.ddp4j.tensor.optim.SGD;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The backend conformance suite: every op a device backend implements, run on the CPU and on the device
+ * from the same inputs, forward and backward, and compared. A backend passes when every check does. The
+ * tensor module runs it against an emulated device (no GPU needed); ddp4j-gpu runs it against each CUDA
+ * device that is present.
+ *
+ * <p>Results must agree within {@code rtol 1e-4, atol 1e-5} (a GPU sums in another order than the CPU);
+ * training checks compare after several optimizer steps with a looser bound.
+ */
+public final class BackendConformance {
+  private BackendConformance() {}
+
+  private static final double RTOL = 1e-4;
+  private static final double ATOL = 1e-5;
+
+  /** One named check, run against a device. */
+  public record Check(String name, Consumer<Device> body) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  /** Every check, in a fixed order. */
+  public static List<Check> checks() {
+    List<Check> c = new ArrayList<>();
+    c.add(new Check("transfers", BackendConformance::transfers));
+    c.add(new Check("elementwise and broadcasting", BackendConformance::elementwise));
+    c.add(new Check("unary ops", BackendConformance::unary));
+    c.add(new Check("reductions", BackendConformance::reductions));
+    c.add(new Check("matrix products", BackendConformance::products));
+    c.add(new Check("softmax and cross-entropy", BackendConformance::softmaxAndLoss));
+    c.add(new Check("convolution and pooling", BackendConformance::convolution));
+    c.add(new Check("shape ops", BackendConformance::shapes));
+    c.add(new Check("module.to and SGD training (MLP)", d -> training(d, Models::mlp, new int[] {16, 1, 28, 28})));
+    c.add(new Check("SGD training (LeNet CNN)", d -> training(d, Models::leNet, new int[] {8, 1, 28, 28})));
+    c.add(new Check("errors", BackendConformance::errors));
+    return c;
+  }
+
+  /**
+   * Runs every check against {@code device}.
+   *
+   * @throws AssertionError listing each failed check and why
+   */
+  public static void run(Device device) {
+    List<String> failures = new ArrayList<>();
+    for (Check check : checks()) {
+      try {
+        check.body().accept(device);
+      } catch (RuntimeException | AssertionError e) {
+        failures.add(check.name() + ": " + e);
+      }
+    }
+    if (!failures.isEmpty()) {
+      throw new AssertionError(failures.size() + " of " + checks().size() + " conformance checks failed on " + device
+          + ":\n  " + String.join("\n  ", failures));
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private static Tensor randn(long seed, int... shape) {
+    return Torch.randn(new Generator(seed), DType.FLOAT32, shape);
+  }
+
+  static void assertClose(String what, Tensor expected, Tensor actual, double rtol, double atol) {
+    if (!java.util.Arrays.equals(expected.shape(), actual.shape())) {
+      throw new AssertionError(what + ": shape " + java.util.Arrays.toString(actual.shape()) + ", expected "
+          + java.util.Arrays.toString(expected.shape()));
+    }
+    if (expected.dtype() != actual.dtype()) {
+      throw new AssertionError(what + ": dtype " + actual.dtype() + ", expected " + expected.dtype());
+    }
+    double[] e = expected.detach().to(Device.CPU).toDoubleArray();
+    double[] a = actual.detach().to(Device.CPU).toDoubleArray();
+    for (int i = 0; i < e.length; i++) {
+      boolean same = e[i] == a[i] || (Double.isNaN(e[i]) && Double.isNaN(a[i]));
+      if (!same && !(Math.abs(e[i] - a[i]) <= atol + rtol * Math.abs(e[i]))) {
+        throw new AssertionError(String.format(Locale.ROOT, "%s: element %d is %.8g, expected %.8g", what, i, a[i],
+            e[i]));
+      }
+    }
+  }
+
+  private static void assertClose(String what, Tensor expected, Tensor actual) {
+    assertClose(what, expected, actual, RTOL, ATOL);
+  }
+
+  private static void require(boolean condition, String message) {
+    if (!condition) {
+      throw new AssertionError(message);
+    }
+  }
+
+  /**
+   * Runs {@code f} on CPU leaves and on device copies of them, compares the outputs, then back-propagates
+   * the same upstream gradient through both and compares every leaf's gradient.
+   */
+  private static void compare(String what, Device device, Function<List<Tensor>, Tensor> f, Tensor... inputs) {
+    List<Tensor> cpu = new ArrayList<>();
+    List<Tensor> dev = new ArrayList<>();
+    for (Tensor t : inputs) {
+      boolean grad = t.dtype().isFloatingPoint();
+      cpu.add(t.detach().clone().requiresGrad_(grad));
+      dev.add(t.detach().to(device).requiresGrad_(grad));
+    }
+    Tensor yc = f.apply(cpu);
+    Tensor yd = f.apply(dev);
+    require(yd.device().equals(device), what + ": the result is on " + yd.device() + ", not " + device);
+    assertClose(what, yc, yd);
+    if (!yc.requiresGrad()) {
+      return;
+    }
+    Tensor upstream = randn(99, yc.shape());
+    yc.backward(upstream);
+    yd.backward(upstream.to(device));
+    for (int i = 0; i < inputs.length; i++) {
+      Tensor gc = cpu.get(i).grad();
+      Tensor gd = dev.get(i).grad();
+      if (gc == null) {
+        require(gd == null, what + ": input " + i + " has a gradient on the device only");
+        continue;
+      }
+      require(gd != null, what + ": input " + i + " has no gradient on the device");
+      require(gd.device().equals(device), what + ": the gradient of input " + i + " is on " + gd.device());
+      assertClose(what + ", gradient of input " + i, gc, gd);
+    }
+  }
+
+  // ------------------------------------------------------------------ checks
+
+  private static void transfers(Device device) {
+    Tensor x = randn(1, 3, 4);
+    Tensor d = x.to(device);
+    require(d.device().equals(device), "to(" + device + ") gave a tensor on " + d.device());
+    assertClose("round trip", x, d.to(Device.CPU), 0, 0);
+    assertClose("transposed view", x.t(), x.t().to(device), 0, 0);
+    assertClose("strided view on the device", x.t(), d.t().contiguous(), 0, 0);
+    Tensor labels = Torch.fromArray(new long[] {3, 0, 9, 1}, 4);
+    assertClose("int64", labels, labels.to(device), 0, 0);
+    require(d.get(1, 2) == x.get(1, 2), "get on the device");
+    require(d.sum().item() != 0 || x.sum().item() == 0, "item on the device");
+    require(d.toString().contains("device='" + device + "'"), "toString does not name the device: " + d);
+    Tensor target = Torch.zeros(3, 4).to(device);
+    target.copy_(x);
+    assertClose("copy_ from the CPU", x, target, 0, 0);
+    Tensor back = Torch.zeros(3, 4);
+    back.copy_(d);
+    assertClose("copy_ to the CPU", x, back, 0, 0);
+    d.set(5.0, 0, 0);
+    require(d.get(0, 0) == 5.0, "set on the device");
+    Tensor z = Torch.zerosLike(d);
+    require(z.device().equals(device) && z.sum().item() == 0, "zerosLike on the device");
+    require(Torch.onesLike(d).sum().item() == 12, "onesLike on the device");
+  }
+
+  private static void elementwise(Device device) {
+    Tensor a = randn(2, 4, 5);
+    Tensor b = randn(3, 4, 5);
+    Tensor row = randn(4, 5);
+    Tensor col = randn(5, 4, 1);
+    compare("add", device, t -> t.get(0).add(t.get(1)), a, b);
+    compare("sub with alpha", device, t -> t.get(0).sub(t.get(1), 0.5), a, b);
+    compare("mul", device, t -> t.get(0).mul(t.get(1)), a, b);
+    compare("div", device, t -> t.get(0).div(t.get(1).abs().add(1)), a, b);
+    compare("broadcast row", device, t -> t.get(0).add(t.get(1)), a, row);
+    compare("broadcast column", device, t -> t.get(0).mul(t.get(1)), a, col);
+    compare("scalars", device, t -> t.get(0).mul(2.5).add(1).sub(0.25).div(4), a);
+    compare("transposed operand", device, t -> t.get(0).t().add(t.get(1).t()), a, b);
+    Tensor acc = a.to(device);
+    acc.add_(b.to(device), 2);
+    assertClose("add_ in place", a.add(b, 2), acc);
+    acc.mul_(0.5);
+    assertClose("mul_ in place", a.add(b, 2).mul(0.5), acc);
+  }
+
+  private static void unary(Device device) {
+    Tensor a = randn(4, 6, 7);
+    compare("relu", device, t -> t.get(0).relu(), a);
+    compare("sigmoid", device, t -> t.get(0).sigmoid(), a);
+    compare("tanh", device, t -> t.get(0).tanh(), a);
+    compare("exp", device, t -> t.get(0).exp(), a);
+    compare("log", device, t -> t.get(0).mul(t.get(0)).add(1).log(), a);
+    compare("neg", device, t -> t.get(0).neg(), a);
+    compare("relu of a transposed view", device, t -> t.get(0).t().relu(), a);
+  }
+
+  private static void reductions(Device device) {
+    Tensor a = randn(5, 6, 7);
+    Tensor c = randn(6, 2, 3, 4, 5);
+    compare("sum", device, t -> t.get(0).sum(), a);
+    compare("sum(0)", device, t -> t.get(0).sum(0), a);
+    compare("sum(1, keepdim)", device, t -> t.get(0).sum(1, true), a);
+    compare("mean", device, t -> t.get(0).mean(), a);
+    compare("sum over {0, 2, 3}", device, t -> t.get(0).sum(new int[] {0, 2, 3}, false), c);
+    compare("sum over {1} of a 4-d tensor", device, t -> t.get(0).sum(1), c);
+    compare("sum of a transposed view", device, t -> t.get(0).t().sum(0), a);
+    Tensor logits = randn(7, 9, 10);
+    assertClose("argmax(1)", logits.argmax(1), logits.to(device).argmax(1), 0, 0);
+    assertClose("max(1) values", logits.max(1).values(), logits.to(device).max(1).values(), 0, 0);
+  }
+
+  private static void products(Device device) {
+    Tensor a = randn(8, 33, 17);
+    Tensor b = randn(9, 17, 21);
+    Tensor w = randn(10, 12, 17);
+    Tensor bias = randn(11, 12);
+    compare("mm", device, t -> t.get(0).mm(t.get(1)), a, b);
+    compare("mm with transposed operands", device, t -> t.get(1).t().mm(t.get(0).t()), a, b);
+    compare("matmul", device, t -> t.get(0).matmul(t.get(1)), a, b);
+    compare("linear", device, t -> F.linear(t.get(0), t.get(1), t.get(2)), a, w, bias);
+    compare("linear without bias", device, t -> F.linear(t.get(0), t.get(1), null), a, w);
+    Tensor big = randn(12, 130, 140);
+    Tensor big2 = randn(13, 140, 150);
+    compare("mm past one tile", device, t -> t.get(0).mm(t.get(1)), big, big2);
+  }
+
+  private static void softmaxAndLoss(Device device) {
+    Tensor x = randn(14, 16, 10);
+    compare("softmax(-1)", device, t -> t.get(0).softmax(-1), x);
+    compare("logSoftmax(1)", device, t -> t.get(0).logSoftmax(1), x);
+    compare("softmax(0)", device, t -> t.get(0).softmax(0), x);
+    Tensor labels = Torch.randint(0, 10, 16);
+    for (F.Reduction r : new F.Reduction[] {F.Reduction.MEAN, F.Reduction.SUM}) {
+      Tensor xc = x.clone().requiresGrad_(true);
+      Tensor xd = x.to(device).requiresGrad_(true);
+      Tensor lc = F.crossEntropy(xc, labels, 0, r);
+      Tensor ld = F.crossEntropy(xd, labels.to(device), 0, r);
+      assertClose("crossEntropy " + r, lc, ld);
+      lc.backward();
+      ld.backward();
+      assertClose("crossEntropy " + r + " gradient", xc.grad(), xd.grad());
+    }
+  }
+
+  private static void convolution(Device device) {
+    Tensor x = randn(15, 3, 2, 12, 12);
+    Tensor w = randn(16, 4, 2, 5, 5);
+    Tensor b = randn(17, 4);
+    compare("conv2d padding 2", device, t -> F.conv2d(t.get(0), t.get(1), t.get(2), 1, 2, 1), x, w, b);
+    compare("conv2d stride 2 padding 1", device, t -> F.conv2d(t.get(0), t.get(1), t.get(2), 2, 1, 1), x, w, b);
+    compare("conv2d dilation 2, no bias", device, t -> F.conv2d(t.get(0), t.get(1), null, 1, 0, 2), x, w);
+    compare("maxPool2d 2", device, t -> F.maxPool2d(t.get(0), 2), x);
+    compare("maxPool2d 3 stride 2 padding 1", device, t -> F.maxPool2d(t.get(0), 3, 2, 1, 1, false), x);
+  }
+
+  private static void shapes(Device device) {
+    Tensor a = randn(18, 4, 6);
+    Tensor b = randn(19, 2, 6);
+    compare("cat", device, t -> Torch.cat(List.of(t.get(0), t.get(1)), 0), a, b);
+    compare("view, permute, contiguous", device, t -> t.get(0).view(2, 2, 6).permute(2, 0, 1).contiguous(), a);
+    compare("narrow and select", device, t -> t.get(0).narrow(1, 1, 3).select(0, 2), a);
+    compare("expand and clone", device, t -> t.get(1).narrow(0, 0, 1).expand(5, 6).clone(), a, b);
+  }
+
+  private static void training(Device device, Supplier<Module> model, int[] inputShape) {
+    Module cpuModel = model.get();
+    Module devModel = model.get();
+    devModel.loadStateDict(cpuModel.stateDict(), true);
+    List<Tensor> before = devModel.parameters();
+    require(devModel.to(device) == devModel, "Module.to returns the module");
+    List<Tensor> after = devModel.parameters();
+    for (int i = 0; i < before.size(); i++) {
+      require(before.get(i) == after.get(i), "Module.to replaced parameter object " + i);
+      require(after.get(i).device().equals(device), "parameter " + i + " is on " + after.get(i).device());
+    }
+    SGD cpuOpt = new SGD(cpuModel.parameters(), 0.05, 0.9);
+    SGD devOpt = new SGD(devModel.parameters(), 0.05, 0.9);
+    Generator gen = new Generator(123);
+    for (int step = 0; step < 4; step++) {
+      Tensor x = Torch.randn(gen, DType.FLOAT32, inputShape);
+      Tensor y = Torch.randint(0, 10, inputShape[0]);
+      cpuOpt.zeroGrad();
+      Tensor lc = F.crossEntropy(cpuModel.forward(x), y);
+      lc.backward();
+      cpuOpt.step();
+      devOpt.zeroGrad();
+      Tensor ld = F.crossEntropy(devModel.forward(x.to(device)), y.to(device));
+      ld.backward();
+      devOpt.step();
+      assertClose("loss at step " + step, lc, ld, 1e-3, 1e-4);
+    }
+    List<Tensor> pc = cpuModel.parameters();
+    List<Tensor> pd = devModel.parameters();
+    for (int i = 0; i < pc.size(); i++) {
+      assertClose("parameter " + i + " after 4 steps", pc.get(i), pd.get(i), 1e-3, 1e-4);
+    }
+  }
+
+  private static void errors(Device device) {
+    Tensor d = randn(20, 3).to(device);
+    Tensor c = randn(21, 3);
+    try {
+      d.add(c);
+      throw new AssertionError("adding a " + device + " tensor and a CPU tensor did not fail");
+    } catch (IllegalArgumentException e) {
+      require(e.getMessage().contains("expected all tensors to be on the same device"),
+          "unexpected message: " + e.getMessage());
+    }
+    assertClose("a 0-dim CPU tensor goes with any device", c.add(Torch.scalar(2)), c.to(device).add(Torch.scalar(2)));
+  }
+}
