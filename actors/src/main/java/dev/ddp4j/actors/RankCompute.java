@@ -5,6 +5,7 @@ import dev.ddp4j.exchange.collective.ReduceOp;
 import dev.ddp4j.exchange.ddp.DistributedDataParallel;
 import dev.ddp4j.exchange.ddp.DistributedSampler;
 import dev.ddp4j.tensor.DType;
+import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Threads;
 import dev.ddp4j.tensor.amp.Autocast;
@@ -33,6 +34,8 @@ final class RankCompute implements AutoCloseable {
       TrainingEvent.EpochCompleted epochEnd) {}
 
   private final Module model;
+  /** Where this rank computes (the CPU, or its CUDA device). */
+  private final Device device;
   private final DistributedDataParallel ddp;
   private final Loss loss;
   private final Optimizer optimizer;
@@ -74,6 +77,8 @@ final class RankCompute implements AutoCloseable {
     this.amp = spec.amp();
     this.scaler = amp == DType.FLOAT16 ? new GradScaler() : null;
     this.model = turns == null ? spec.modelFactory().get() : turns.inTurn(turnIndex, spec.modelFactory());
+    this.device = spec.deviceFor(rank);
+    model.to(device);
     this.ddp = DistributedDataParallel.wrap(model, collective, rank, spec.worldSize(), spec.ddpOptions());
     this.loss = spec.lossFactory().get();
     this.optimizer = spec.optimizerFactory().apply(model.parameters());
@@ -112,7 +117,7 @@ final class RankCompute implements AutoCloseable {
     optimizer.zeroGrad();
     Tensor l;
     try (Autocast.Scope ignored = amp == null ? null : Autocast.enable(amp)) {
-      l = loss.forward(ddp.forward(b.inputs()), b.targets());
+      l = loss.forward(ddp.forward(b.inputs().to(device)), b.targets().to(device));
     }
     long t2 = System.nanoTime();
     (scaler == null ? l : scaler.scale(l)).backward();

@@ -3,8 +3,11 @@ package dev.ddp4j.actors;
 import akka.actor.typed.ActorRef;
 import dev.ddp4j.exchange.ddp.DdpOptions;
 import dev.ddp4j.tensor.DType;
+import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Threads;
+import dev.ddp4j.tensor.backend.Availability;
+import dev.ddp4j.tensor.backend.Backends;
 import dev.ddp4j.tensor.data.Dataset;
 import dev.ddp4j.tensor.data.Example;
 import dev.ddp4j.tensor.nn.Loss;
@@ -38,11 +41,14 @@ import java.util.function.Supplier;
  *     or null for none
  * @param amp the autocast dtype of forward and loss ({@code BFLOAT16}, or {@code FLOAT16} with a
  *     {@link dev.ddp4j.tensor.amp.GradScaler}), or null for float32 throughout
+ * @param device where the ranks compute: null or the CPU, or a CUDA device, in which case rank r uses
+ *     {@code cuda:(r mod the number of CUDA devices on its host)} (see {@link #deviceFor}); gradients are
+ *     staged through host memory for the ring
  */
 public record TrainingSpec(Supplier<Module> modelFactory, Function<List<Tensor>, Optimizer> optimizerFactory,
     Supplier<? extends Loss> lossFactory, Dataset<Example> dataset, int worldSize, int batchSizePerRank, int epochs,
     long seed, DdpOptions ddpOptions, ActorRef<TrainingEvent> progress, int threadsPerRank,
-    EpochEvaluator evaluator, DType amp) {
+    EpochEvaluator evaluator, DType amp, Device device) {
 
   /**
    * Evaluates rank 0's replica after an epoch, on rank 0's compute thread, while the other ranks wait at
@@ -60,7 +66,34 @@ public record TrainingSpec(Supplier<Module> modelFactory, Function<List<Tensor>,
       Supplier<? extends Loss> lossFactory, Dataset<Example> dataset, int worldSize, int batchSizePerRank, int epochs,
       long seed, DdpOptions ddpOptions, ActorRef<TrainingEvent> progress) {
     this(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs, seed, ddpOptions,
-        progress, 0, null, null);
+        progress, 0, null, null, null);
+  }
+
+  /** A spec without a device (the CPU): the form before devices existed. */
+  public TrainingSpec(Supplier<Module> modelFactory, Function<List<Tensor>, Optimizer> optimizerFactory,
+      Supplier<? extends Loss> lossFactory, Dataset<Example> dataset, int worldSize, int batchSizePerRank, int epochs,
+      long seed, DdpOptions ddpOptions, ActorRef<TrainingEvent> progress, int threadsPerRank,
+      EpochEvaluator evaluator, DType amp) {
+    this(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs, seed, ddpOptions,
+        progress, threadsPerRank, evaluator, amp, null);
+  }
+
+  /**
+   * The device rank {@code rank} computes on: the CPU without a device, else CUDA device
+   * {@code rank mod count} of the CUDA devices this host has (PyTorch's {@code LOCAL_RANK} placement when
+   * every host runs one rank per GPU).
+   *
+   * @throws IllegalStateException when the device's kind is unavailable on this host (the probe's reason)
+   */
+  public Device deviceFor(int rank) {
+    if (device == null || device.type() == Device.Type.CPU) {
+      return Device.CPU;
+    }
+    Availability a = Backends.availability(device.type());
+    if (!a.available()) {
+      throw new IllegalStateException("rank " + rank + " cannot use " + device + ": " + a.description());
+    }
+    return new Device(device.type(), rank % a.deviceCount());
   }
 
   /** Checks the arguments. */
@@ -91,24 +124,30 @@ public record TrainingSpec(Supplier<Module> modelFactory, Function<List<Tensor>,
   /** The same spec with {@code listener} receiving progress events. */
   public TrainingSpec withProgress(ActorRef<TrainingEvent> listener) {
     return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
-        seed, ddpOptions, listener, threadsPerRank, evaluator, amp);
+        seed, ddpOptions, listener, threadsPerRank, evaluator, amp, device);
   }
 
   /** The same spec with {@code n} intra-op threads per rank (0 = the process-wide count). */
   public TrainingSpec withThreadsPerRank(int n) {
     return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
-        seed, ddpOptions, progress, n, evaluator, amp);
+        seed, ddpOptions, progress, n, evaluator, amp, device);
   }
 
   /** The same spec with {@code e} evaluating rank 0's replica after each epoch. */
   public TrainingSpec withEvaluator(EpochEvaluator e) {
     return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
-        seed, ddpOptions, progress, threadsPerRank, e, amp);
+        seed, ddpOptions, progress, threadsPerRank, e, amp, device);
+  }
+
+  /** The same spec computing on {@code d} (null or the CPU: on the CPU); see {@link #deviceFor}. */
+  public TrainingSpec withDevice(Device d) {
+    return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
+        seed, ddpOptions, progress, threadsPerRank, evaluator, amp, d);
   }
 
   /** The same spec with forward and loss under autocast to {@code dtype} (null: float32 throughout). */
   public TrainingSpec withAmp(DType dtype) {
     return new TrainingSpec(modelFactory, optimizerFactory, lossFactory, dataset, worldSize, batchSizePerRank, epochs,
-        seed, ddpOptions, progress, threadsPerRank, evaluator, dtype);
+        seed, ddpOptions, progress, threadsPerRank, evaluator, dtype, device);
   }
 }

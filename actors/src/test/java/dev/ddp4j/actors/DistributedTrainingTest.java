@@ -16,6 +16,7 @@ import dev.ddp4j.exchange.collective.ProcessGroup;
 import dev.ddp4j.exchange.ddp.DdpOptions;
 import dev.ddp4j.exchange.ddp.DistributedSampler;
 import dev.ddp4j.tensor.DType;
+import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Generator;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Threads;
@@ -349,6 +350,16 @@ class DistributedTrainingTest {
       assertArrayEquals(first, initial.get("ddp4j-rank-0-compute"), "run " + run);
       assertArrayEquals(second, initial.get("ddp4j-rank-1-compute"), "run " + run);
     }
+  }
+
+  /** Ranks on a device (the emulated cuda:0 of ddp4j-tensor's test-jar) train like one process on the CPU. */
+  @Test
+  void ranksOnADeviceTrainLikeOneProcess() throws Exception {
+    TrainingSpec spec = spec(2, ConcurrentHashMap.newKeySet(), 0, null, 0).withDevice(Device.cuda(0));
+    assertEquals(Device.cuda(0), spec.deviceFor(1), "rank 1 mod 1 device");
+    Map<String, Tensor> weights = await(DistributedTraining.start(KIT.system(), spec, "on-device").result());
+    assertEquals(Device.cuda(0), weights.get("w1").device());
+    assertMatchesReference(weights, 2);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.ddp4j.exchange.ddp;
 
 import dev.ddp4j.tensor.DType;
+import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Half;
 import dev.ddp4j.tensor.Storage;
 import dev.ddp4j.tensor.Tensor;
@@ -16,7 +17,9 @@ import dev.ddp4j.tensor.autograd.GradMode;
  *       broadcast makes replicas identical. float64 and int64 travel as three floats of 22, 21 and 21
  *       bits of their 64-bit pattern, each an integer that a float32 holds exactly.
  * </ul>
- * Stateless. Callers pass tensors owned by their own thread.
+ * Tensors on a device (a GPU) are staged through the CPU: the collectives run on host buffers, so a
+ * gradient is downloaded into its bucket and the average uploaded back, both through the device backend's
+ * page-locked staging buffers. Stateless. Callers pass tensors owned by their own thread.
  */
 final class Flat {
   private static final int LOW_BITS = 21;
@@ -36,9 +39,10 @@ final class Flat {
   /** Writes {@code t}'s elements (row-major) into {@code dst} from {@code off}, rounding to float32. */
   static void gather(Tensor t, float[] dst, int off) {
     int n = t.numel();
-    if (t.isContiguous() && t.dtype() == DType.FLOAT32) {
+    boolean host = !t.storage().isOnDevice();
+    if (host && t.isContiguous() && t.dtype() == DType.FLOAT32) {
       System.arraycopy(t.storage().floats(), t.storageOffset(), dst, off, n);
-    } else if (t.isContiguous() && t.dtype() == DType.FLOAT64) {
+    } else if (host && t.isContiguous() && t.dtype() == DType.FLOAT64) {
       double[] src = t.storage().doubles();
       int base = t.storageOffset();
       for (int i = 0; i < n; i++) {
@@ -52,9 +56,10 @@ final class Flat {
   /** Overwrites {@code t}'s elements with {@code src[off, off + numel)} (no autograd). */
   static void scatter(float[] src, int off, Tensor t) {
     int n = t.numel();
-    if (t.isContiguous() && t.dtype() == DType.FLOAT32) {
+    boolean host = !t.storage().isOnDevice();
+    if (host && t.isContiguous() && t.dtype() == DType.FLOAT32) {
       System.arraycopy(src, off, t.storage().floats(), t.storageOffset(), n);
-    } else if (t.isContiguous() && t.dtype() == DType.FLOAT64) {
+    } else if (host && t.isContiguous() && t.dtype() == DType.FLOAT64) {
       double[] dst = t.storage().doubles();
       int base = t.storageOffset();
       for (int i = 0; i < n; i++) {
@@ -71,7 +76,7 @@ final class Flat {
 
   /** Writes {@code t} exactly into {@code dst} from {@code off}; returns the floats written. */
   static int encodeExact(Tensor t, float[] dst, int off) {
-    Tensor c = t.detach().contiguous();
+    Tensor c = t.detach().to(Device.CPU).contiguous();
     Storage s = c.storage();
     int base = c.storageOffset();
     int n = c.numel();

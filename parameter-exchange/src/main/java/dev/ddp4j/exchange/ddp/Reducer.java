@@ -224,7 +224,7 @@ final class Reducer {
           }
           Tensor g = params[p].grad();
           if (g == null) {
-            g = Torch.zeros(params[p].dtype(), params[p].shape());
+            g = Torch.zerosLike(params[p].detach());
             params[p].setGrad(g);
           }
           Flat.scatter(avg, b.offsets[k], g);

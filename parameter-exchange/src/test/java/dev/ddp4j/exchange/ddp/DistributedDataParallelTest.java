@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import akka.actor.testkit.typed.javadsl.ActorTestKit;
 import dev.ddp4j.exchange.collective.Bf16;
 import dev.ddp4j.tensor.DType;
+import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
 import dev.ddp4j.tensor.nn.F;
@@ -61,8 +62,15 @@ class DistributedDataParallelTest {
    */
   private static List<List<double[]>> train(int n, DType dtype, int perRank, int micro, DdpOptions options)
       throws Exception {
+    return train(n, dtype, perRank, micro, options, Device.CPU);
+  }
+
+  /** As above with every replica and batch on {@code device}. */
+  private static List<List<double[]>> train(int n, DType dtype, int perRank, int micro, DdpOptions options,
+      Device device) throws Exception {
     return Ranks.run(KIT, n, (rank, world, collective) -> {
       TestModels.Mlp model = TestModels.mlp(rank == 0 ? SEED : SEED + 100 + rank, dtype);
+      model.to(device);
       DistributedDataParallel ddp = DistributedDataParallel.wrap(model, collective, rank, world, options);
       Optimizer opt = sgd(model);
       List<double[]> history = new ArrayList<>();
@@ -72,8 +80,8 @@ class DistributedDataParallelTest {
         opt.zeroGrad();
         for (int m = 0; m < micro; m++) {
           int from = rank * perRank + m * microRows;
-          Tensor x = b[0].narrow(0, from, microRows).contiguous();
-          Tensor y = b[1].narrow(0, from, microRows).contiguous();
+          Tensor x = b[0].narrow(0, from, microRows).contiguous().to(device);
+          Tensor y = b[1].narrow(0, from, microRows).contiguous().to(device);
           if (m < micro - 1) {
             try (DistributedDataParallel.NoSync ignored = ddp.noSync()) {
               F.mseLoss(ddp.forward(x), y, F.Reduction.MEAN).div(micro).backward();
@@ -139,6 +147,19 @@ class DistributedDataParallelTest {
       maxDiff = Math.max(maxDiff, Math.abs(expected[i] - actual[i]));
     }
     assertTrue(maxDiff <= 1e-5 * maxAbs, "max difference " + maxDiff + " against max magnitude " + maxAbs);
+  }
+
+  /**
+   * Replicas on a device (the emulated cuda:0 of ddp4j-tensor's test-jar): the initial broadcast and every
+   * bucket are staged through host memory, and training still matches one process and keeps the replicas
+   * identical and on the device.
+   */
+  @Test
+  void replicasOnADeviceTrainLikeOneProcess() throws Exception {
+    List<List<double[]>> perRank = train(2, DType.FLOAT32, 4, 1, SMALL_BUCKETS, Device.cuda(0));
+    assertReplicasIdenticalEveryStep(perRank);
+    List<List<double[]>> onCpu = train(2, DType.FLOAT32, 4, 1, SMALL_BUCKETS);
+    assertCloseRelative(onCpu.get(0).get(STEPS - 1), perRank.get(0).get(STEPS - 1), 1e-4);
   }
 
   @Test

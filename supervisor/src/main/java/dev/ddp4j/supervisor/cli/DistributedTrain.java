@@ -14,6 +14,7 @@ import dev.ddp4j.actors.TrainingSpec;
 import dev.ddp4j.exchange.collective.RingNode;
 import dev.ddp4j.exchange.ddp.DdpOptions;
 import dev.ddp4j.supervisor.ChildJvm;
+import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Threads;
 import dev.ddp4j.tensor.data.DataLoader;
@@ -348,13 +349,14 @@ final class DistributedTrain {
       };
       Function<List<Tensor>, Optimizer> optimizer = cmd::newOptimizer;
       return new TrainingSpec(factory, optimizer, loss, train, cmd.ranks, cmd.batchSize, cmd.epochCount(), cmd.seed,
-          DdpOptions.defaults(), null, threadsPerRank, null, amp);
+          DdpOptions.defaults(), null, threadsPerRank, null, amp).withDevice(Device.parse(cmd.device));
     }
 
     TrainingSpec.EpochEvaluator evaluator() {
       return (m, epoch) -> {
         try (DataLoader loader = DataLoader.builder(test).batchSize(EVAL_BATCH).build()) {
-          Trainer.Evaluation e = new Trainer(m, loss.get(), null).amp(amp).evaluate(loader);
+          Device on = m.parameters().isEmpty() ? Device.CPU : m.parameters().get(0).device();
+          Trainer.Evaluation e = new Trainer(m, loss.get(), null).amp(amp).device(on).evaluate(loader);
           return Map.of("test_loss", e.loss(), "test_accuracy", e.accuracy(), "test_samples", (double) e.samples());
         }
       };
