@@ -225,6 +225,10 @@ final class CudaDevice implements DeviceOps {
     if (n == 0) {
       return;
     }
+    if (src.dtype() != dst.dtype()) {
+      convert(src, dst, n);
+      return;
+    }
     if (sameDenseLayout(src, dst)) {
       driver.deviceToDevice(ptr(dst), ptr(src), (long) n * dst.dtype().itemSize(), stream);
       return;
@@ -234,6 +238,30 @@ final class CudaDevice implements DeviceOps {
     }
     kernels.launch(CudaKernel.COPY_STRIDED, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
         KernelArgs.of().shape(strided(dst, src, null)).ptr(ptr(src)).ptr(ptr(dst)));
+  }
+
+  /** float32 <-> bfloat16 into a contiguous destination (the source made dense first when it is not). */
+  private void convert(TensorView src, TensorView dst, int n) {
+    boolean toBf16 = src.dtype() == DType.FLOAT32 && dst.dtype() == DType.BFLOAT16;
+    boolean toF32 = src.dtype() == DType.BFLOAT16 && dst.dtype() == DType.FLOAT32;
+    if (!(toBf16 || toF32)) {
+      throw new UnsupportedOperationException("converting " + src.dtype() + " to " + dst.dtype() + " on " + device
+          + " is not implemented in this build; convert on the CPU");
+    }
+    if (!dst.isContiguous()) {
+      throw new UnsupportedOperationException("converting " + src.dtype() + " into a strided " + dst.dtype()
+          + " view on " + device + " is not implemented in this build");
+    }
+    TensorView x = src;
+    if (!(src.isContiguous() && java.util.Arrays.equals(src.shape(), dst.shape()))) {
+      if (toF32) {
+        throw new UnsupportedOperationException("converting a strided bfloat16 view on " + device
+            + " is not implemented in this build");
+      }
+      x = dense(src);
+    }
+    kernels.launch(toBf16 ? CudaKernel.F32_TO_BF16 : CudaKernel.BF16_TO_F32, CudaKernels.gridStrideBlocks(n), 1,
+        CudaKernels.BLOCK_THREADS, 0, stream, KernelArgs.of().ptr(ptr(x)).ptr(ptr(dst)).i64(n));
   }
 
   @Override

@@ -190,13 +190,13 @@ final class Elementwise {
    */
   static Tensor reluBackward(Tensor g, Tensor y) {
     if (Dispatch.anyOnDevice(g, y) && Shapes.same(g.shape, y.shape)) {
+      // In float32 on the device (bfloat16 under autocast is widened and the result rounded back).
       Dispatch.device("relu backward", g, y);
-      Dispatch.requireFloat32("relu backward", g, y);
-      Tensor gc = g.contiguous();
-      Tensor yc = y.contiguous();
+      Tensor gc = denseNoGrad(castNoGrad(g, DType.FLOAT32));
+      Tensor yc = denseNoGrad(castNoGrad(y, DType.FLOAT32));
       Tensor out = Tensor.empty(DType.FLOAT32, g.shape, g.device());
       Dispatch.ops(out).reluBackward(Dispatch.view(gc), Dispatch.view(yc), Dispatch.view(out));
-      return out;
+      return castNoGrad(out, g.dtype());
     }
     if (g.dtype() == DType.FLOAT32 && y.dtype() == DType.FLOAT32 && g.isContiguous() && y.isContiguous()
         && Shapes.same(g.shape, y.shape)) {
@@ -214,6 +214,10 @@ final class Elementwise {
       return out;
     }
     return g.maskedFill(y.le(0), 0);
+  }
+
+  private static Tensor denseNoGrad(Tensor t) {
+    return t.isContiguous() ? t : ShapeOps.contiguousCopy(t);
   }
 
   /**
@@ -659,10 +663,7 @@ final class Elementwise {
     Device from = src.storage.device();
     Device to = dst.storage.device();
     if (from.equals(to)) {
-      if (src.dtype() != dst.dtype()) {
-        throw new UnsupportedOperationException("converting " + src.dtype() + " to " + dst.dtype() + " on " + to
-            + " is not implemented in this build; convert on the CPU");
-      }
+      // Same dtype, or float32 <-> bfloat16 (autocast's casts); DeviceOps refuses the rest, naming them.
       Dispatch.ops(to).copy(Dispatch.broadcastView(src, dst.shape), Dispatch.view(dst));
     } else if (from.type() == Device.Type.CPU) {
       Tensor host = ShapeOps.contiguousCopy(castNoGrad(src.detach().expand(dst.shape), dst.dtype()));

@@ -73,8 +73,11 @@ public final class EmulatedDeviceOps implements DeviceOps {
 
   @Override
   public void copy(TensorView src, TensorView dst) {
-    if (src.dtype() != dst.dtype()) {
-      throw new AssertionError("device copy between dtypes");
+    boolean bf16Cast = (src.dtype() == DType.FLOAT32 && dst.dtype() == DType.BFLOAT16)
+        || (src.dtype() == DType.BFLOAT16 && dst.dtype() == DType.FLOAT32);
+    if (src.dtype() != dst.dtype() && !bf16Cast) {
+      throw new UnsupportedOperationException("converting " + src.dtype() + " to " + dst.dtype() + " on " + device
+          + " is not implemented in this build");
     }
     Elementwise.copyKernel(cpu(src), cpu(dst));
   }

@@ -110,8 +110,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--save", description = "save the trained weights (safetensors) to this file")
   Path save;
 
-  @Option(names = "--device", description = "cpu (default) or cuda[:N]: train on CUDA GPUs (float32; mlp, cnn or "
-      + "logreg with SGD; with --ranks, rank r uses GPU r mod the GPUs on its host)",
+  @Option(names = "--device", description = "cpu (default) or cuda[:N]: train on CUDA GPUs (float32 or --amp bf16; "
+      + "mlp, cnn or logreg with SGD; with --ranks, rank r uses GPU r mod the GPUs on its host)",
       defaultValue = "cpu")
   String device;
 
@@ -277,7 +277,8 @@ public final class TrainCommand implements Callable<Integer> {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--device " + device + " is not available: " + e.getMessage());
     }
-    String unsupported = amp != null ? "--amp (no bf16/fp16 kernels yet)"
+    String unsupported = amp != null && ampDtype() != DType.BFLOAT16 ? "--amp " + amp + " (no float16 kernels yet; "
+        + "bf16 works)"
         : model == ModelKind.XOR ? "--model xor (its BCELoss clamps, which has no CUDA kernel yet)"
         : optimizer != OptimizerKind.SGD ? "--optimizer " + optimizer.name().toLowerCase(Locale.ROOT)
             + " (its sqrt has no CUDA kernel yet; use sgd)"

@@ -5,6 +5,7 @@ import dev.ddp4j.tensor.Device;
 import dev.ddp4j.tensor.Generator;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
+import dev.ddp4j.tensor.amp.Autocast;
 import dev.ddp4j.tensor.models.Models;
 import dev.ddp4j.tensor.nn.F;
 import dev.ddp4j.tensor.nn.Module;
@@ -52,6 +53,8 @@ public final class BackendConformance {
     c.add(new Check("shape ops", BackendConformance::shapes));
     c.add(new Check("module.to and SGD training (MLP)", d -> training(d, Models::mlp, new int[] {16, 1, 28, 28})));
     c.add(new Check("SGD training (LeNet CNN)", d -> training(d, Models::leNet, new int[] {8, 1, 28, 28})));
+    c.add(new Check("bfloat16 autocast (conversions; MLP and CNN forward and backward)",
+        BackendConformance::autocastBf16));
     c.add(new Check("errors", BackendConformance::errors));
     return c;
   }
@@ -303,6 +306,38 @@ public final class BackendConformance {
     List<Tensor> pd = devModel.parameters();
     for (int i = 0; i < pc.size(); i++) {
       assertClose("parameter " + i + " after 4 steps", pc.get(i), pd.get(i), 1e-3, 1e-4);
+    }
+  }
+
+  private static void autocastBf16(Device device) {
+    Tensor x = randn(22, 5, 7);
+    assertClose("float32 to bfloat16", x.to(DType.BFLOAT16), x.to(device).to(DType.BFLOAT16), 0, 0);
+    assertClose("bfloat16 to float32", x.to(DType.BFLOAT16).to(DType.FLOAT32),
+        x.to(DType.BFLOAT16).to(device).to(DType.FLOAT32), 0, 0);
+    assertClose("float32 to bfloat16 of a transposed view", x.t().to(DType.BFLOAT16),
+        x.to(device).t().to(DType.BFLOAT16), 0, 0);
+    for (Supplier<Module> model : List.<Supplier<Module>>of(Models::mlp, Models::leNet)) {
+      Module cpuModel = model.get();
+      Module devModel = model.get();
+      devModel.loadStateDict(cpuModel.stateDict(), true);
+      devModel.to(device);
+      Tensor in = randn(23, 4, 1, 28, 28);
+      Tensor labels = Torch.randint(0, 10, 4);
+      Tensor lc;
+      Tensor ld;
+      try (Autocast.Scope ignored = Autocast.enable(DType.BFLOAT16)) {
+        lc = F.crossEntropy(cpuModel.forward(in), labels);
+        ld = F.crossEntropy(devModel.forward(in.to(device)), labels.to(device));
+      }
+      lc.backward();
+      ld.backward();
+      assertClose("autocast loss", lc, ld, 2e-2, 1e-3);
+      List<Tensor> pc = cpuModel.parameters();
+      List<Tensor> pd = devModel.parameters();
+      for (int i = 0; i < pc.size(); i++) {
+        require(pd.get(i).grad().dtype() == DType.FLOAT32, "master gradients stay float32");
+        assertClose("autocast gradient of parameter " + i, pc.get(i).grad(), pd.get(i).grad(), 5e-2, 2e-3);
+      }
     }
   }
 

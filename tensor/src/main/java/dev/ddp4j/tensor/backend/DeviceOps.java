@@ -39,8 +39,9 @@ public interface DeviceOps {
   void download(Storage device, int deviceOffset, Storage host, int hostOffset, int count);
 
   /**
-   * {@code dst[i] = src[i]} over dst's shape, same dtype; src's strides may be 0 (a broadcast).
-   * Float32 views may have any strides; other dtypes must be contiguous on both sides.
+   * {@code dst[i] = src[i]} over dst's shape; src's strides may be 0 (a broadcast). Same dtype, or a
+   * conversion between float32 and bfloat16 (round to nearest even; autocast's casts). Float32 views
+   * may have any strides; other dtypes, and conversions, need a contiguous destination.
    */
   void copy(TensorView src, TensorView dst);
 
