@@ -1,5 +1,5 @@
-// Elementwise float32 kernels: broadcast binary ops, unary ops and their backward, scalar ops,
-// fill, strided copy and float32 <-> bfloat16 conversion.
+// Elementwise float32 kernels: broadcast binary ops and comparisons, unary ops and their backward,
+// scalar ops, fill, strided copy and float32 <-> bfloat16 and bool conversions.
 //
 // Contract shared by all: pointers are device pointers to float32 (bf16 where named) elements,
 // n and every index are 64-bit, any grid size is correct (grid-stride loops). Outputs may alias an
@@ -46,6 +46,31 @@ BROADCAST_BINARY(add_bcast_f32, __fadd_rn(x, y))
 BROADCAST_BINARY(sub_bcast_f32, __fsub_rn(x, y))
 BROADCAST_BINARY(mul_bcast_f32, __fmul_rn(x, y))
 BROADCAST_BINARY(div_bcast_f32, __fdiv_rn(x, y))
+BROADCAST_BINARY(pow_bcast_f32, powf(x, y))
+// maximum/minimum: NaN in either operand gives NaN (torch.maximum), unlike fmaxf.
+BROADCAST_BINARY(max_bcast_f32, (x != x || y != y) ? __int_as_float(0x7fffffff) : fmaxf(x, y))
+BROADCAST_BINARY(min_bcast_f32, (x != x || y != y) ? __int_as_float(0x7fffffff) : fminf(x, y))
+
+// Comparisons into a bool tensor (one byte per element, 0 or 1), with broadcasting as above.
+// op: 0 >, 1 <, 2 >=, 3 <=, 4 ==, 5 != (NaN compares false except for !=, as in IEEE and PyTorch).
+extern "C" __global__ void compare_bcast_f32(StridedShape s, const float* __restrict__ a,
+                                             const float* __restrict__ b, unsigned char* out, int op) {
+  long long n = numel(s);
+  GRID_STRIDE_LOOP(i, n) {
+    float x = a[strided_offset(i, s, s.a_stride)];
+    float y = b[strided_offset(i, s, s.b_stride)];
+    bool r;
+    switch (op) {
+      case 0: r = x > y; break;
+      case 1: r = x < y; break;
+      case 2: r = x >= y; break;
+      case 3: r = x <= y; break;
+      case 4: r = x == y; break;
+      default: r = x != y; break;
+    }
+    out[strided_offset(i, s, s.out_stride)] = r ? 1 : 0;
+  }
+}
 
 // out[i] = f(x[i]) for contiguous x and out of n elements.
 #define UNARY(name, expr)                                                                  \
@@ -64,6 +89,11 @@ UNARY(tanh_f32, tanhf(x))
 UNARY(exp_f32, expf(x))
 UNARY(log_f32, logf(x))
 UNARY(neg_f32, -x)
+// sqrtf is correctly rounded without --use_fast_math, so it equals the CPU's (float) Math.sqrt(x).
+UNARY(sqrt_f32, sqrtf(x))
+UNARY(abs_f32, fabsf(x))
+// sign keeps NaN and the sign of zero (Java's Math.signum, PyTorch's sign).
+UNARY(sign_f32, (x != x) ? x : (x > 0.f ? 1.f : (x < 0.f ? -1.f : x)))
 
 // grad_in[i] = x[i] > 0 ? grad_out[i] : 0 (PyTorch's threshold_backward with threshold 0; the
 // input, not the output, decides, and the gradient at 0 is 0).
@@ -108,6 +138,14 @@ extern "C" __global__ void copy_strided_f32(StridedShape s, const float* __restr
   GRID_STRIDE_LOOP(i, n) {
     out[strided_offset(i, s, s.out_stride)] = src[strided_offset(i, s, s.a_stride)];
   }
+}
+
+// bool (one byte, 0 or 1) <-> float32: out[i] = x[i] (0 or 1); and out[i] = x[i] != 0 (NaN is true).
+extern "C" __global__ void bool_to_f32(const unsigned char* x, float* out, long long n) {
+  GRID_STRIDE_LOOP(i, n) { out[i] = x[i] ? 1.f : 0.f; }
+}
+extern "C" __global__ void f32_to_bool(const float* x, unsigned char* out, long long n) {
+  GRID_STRIDE_LOOP(i, n) { out[i] = x[i] != 0.f ? 1 : 0; }
 }
 
 // bf16[i] = round-to-nearest-even(x[i]) (NaN stays NaN): input of the BF16 tensor-core GEMM.

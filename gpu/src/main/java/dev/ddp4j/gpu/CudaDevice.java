@@ -240,11 +240,14 @@ final class CudaDevice implements DeviceOps {
         KernelArgs.of().shape(strided(dst, src, null)).ptr(ptr(src)).ptr(ptr(dst)));
   }
 
-  /** float32 <-> bfloat16 into a contiguous destination (the source made dense first when it is not). */
+  /**
+   * float32 <-> bfloat16 and bool into a contiguous destination (a float32 source made dense first when it
+   * is not).
+   */
   private void convert(TensorView src, TensorView dst, int n) {
-    boolean toBf16 = src.dtype() == DType.FLOAT32 && dst.dtype() == DType.BFLOAT16;
-    boolean toF32 = src.dtype() == DType.BFLOAT16 && dst.dtype() == DType.FLOAT32;
-    if (!(toBf16 || toF32)) {
+    CudaKernel kernel = conversion(src.dtype(), dst.dtype());
+    boolean toF32 = dst.dtype() == DType.FLOAT32;
+    if (kernel == null) {
       throw new UnsupportedOperationException("converting " + src.dtype() + " to " + dst.dtype() + " on " + device
           + " is not implemented in this build; convert on the CPU");
     }
@@ -255,13 +258,23 @@ final class CudaDevice implements DeviceOps {
     TensorView x = src;
     if (!(src.isContiguous() && java.util.Arrays.equals(src.shape(), dst.shape()))) {
       if (toF32) {
-        throw new UnsupportedOperationException("converting a strided bfloat16 view on " + device
+        throw new UnsupportedOperationException("converting a strided " + src.dtype() + " view on " + device
             + " is not implemented in this build");
       }
       x = dense(src);
     }
-    kernels.launch(toBf16 ? CudaKernel.F32_TO_BF16 : CudaKernel.BF16_TO_F32, CudaKernels.gridStrideBlocks(n), 1,
-        CudaKernels.BLOCK_THREADS, 0, stream, KernelArgs.of().ptr(ptr(x)).ptr(ptr(dst)).i64(n));
+    kernels.launch(kernel, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
+        KernelArgs.of().ptr(ptr(x)).ptr(ptr(dst)).i64(n));
+  }
+
+  private static CudaKernel conversion(DType from, DType to) {
+    if (from == DType.FLOAT32) {
+      return to == DType.BFLOAT16 ? CudaKernel.F32_TO_BF16 : to == DType.BOOL ? CudaKernel.F32_TO_BOOL : null;
+    }
+    if (to == DType.FLOAT32) {
+      return from == DType.BFLOAT16 ? CudaKernel.BF16_TO_F32 : from == DType.BOOL ? CudaKernel.BOOL_TO_F32 : null;
+    }
+    return null;
   }
 
   @Override
@@ -283,15 +296,39 @@ final class CudaDevice implements DeviceOps {
     copy(new TensorView(one, out.shape(), new int[out.shape().length], 0), out);
   }
 
+  /** The {@code op} argument of {@code compare_bcast_f32}, or -1 for an op that is not a comparison. */
+  private static int comparison(BinaryOp op) {
+    return switch (op) {
+      case GT -> 0;
+      case LT -> 1;
+      case GE -> 2;
+      case LE -> 3;
+      case EQ -> 4;
+      case NE -> 5;
+      default -> -1;
+    };
+  }
+
   @Override
   public void binary(BinaryOp op, double alpha, TensorView a, TensorView b, TensorView out) {
     makeCurrent.run();
-    if (out.dtype() != DType.FLOAT32 || a.dtype() != DType.FLOAT32 || b.dtype() != DType.FLOAT32) {
-      throw unsupported(op.name().toLowerCase(Locale.ROOT), out.dtype() != DType.FLOAT32 ? out.dtype()
+    int compare = comparison(op);
+    DType outType = compare >= 0 ? DType.BOOL : DType.FLOAT32;
+    if (op == BinaryOp.SECOND && out.dtype() == b.dtype()) {
+      copy(b, out);
+      return;
+    }
+    if (out.dtype() != outType || a.dtype() != DType.FLOAT32 || b.dtype() != DType.FLOAT32) {
+      throw unsupported(op.name().toLowerCase(Locale.ROOT), out.dtype() != outType ? out.dtype()
           : a.dtype() != DType.FLOAT32 ? a.dtype() : b.dtype());
     }
     int n = out.numel();
     if (n == 0) {
+      return;
+    }
+    if (compare >= 0) {
+      kernels.launch(CudaKernel.COMPARE_BCAST, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0,
+          stream, KernelArgs.of().shape(strided(out, a, b)).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)).i32(compare));
       return;
     }
     CudaKernel kernel;
@@ -318,6 +355,9 @@ final class CudaDevice implements DeviceOps {
       }
       case MUL -> kernel = CudaKernel.MUL_BCAST;
       case DIV -> kernel = CudaKernel.DIV_BCAST;
+      case POW -> kernel = CudaKernel.POW_BCAST;
+      case MAX -> kernel = CudaKernel.MAX_BCAST;
+      case MIN -> kernel = CudaKernel.MIN_BCAST;
       default -> throw new UnsupportedOperationException(op.name().toLowerCase(Locale.ROOT) + " on " + device
           + " is not implemented in this build; move the tensors to the CPU with to(Device.CPU)");
     }
@@ -359,8 +399,9 @@ final class CudaDevice implements DeviceOps {
       case EXP -> CudaKernel.EXP;
       case LOG -> CudaKernel.LOG;
       case NEG -> CudaKernel.NEG;
-      default -> throw new UnsupportedOperationException(op.name().toLowerCase(Locale.ROOT) + " on " + device
-          + " is not implemented in this build; move the tensor to the CPU with to(Device.CPU)");
+      case SQRT -> CudaKernel.SQRT;
+      case ABS -> CudaKernel.ABS;
+      case SIGN -> CudaKernel.SIGN;
     };
     int n = out.numel();
     if (n == 0) {

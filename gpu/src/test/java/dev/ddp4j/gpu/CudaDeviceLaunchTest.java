@@ -1,6 +1,5 @@
 package dev.ddp4j.gpu;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -222,15 +221,34 @@ class CudaDeviceLaunchTest {
   }
 
   @Test
+  void comparisonsPowersExtremaAndTheirConversionsLaunchTheirKernels() {
+    TensorView a = f(4, 5);
+    TensorView b = f(4, 5);
+    TensorView mask = tensor(DType.BOOL, 4, 5);
+    device.binary(BinaryOp.POW, 1, a, b, f(4, 5));
+    device.binary(BinaryOp.MAX, 1, a, b, f(4, 5));
+    device.binary(BinaryOp.MIN, 1, a, b, f(4, 5));
+    device.binary(BinaryOp.GT, 1, a, b, mask);
+    device.binary(BinaryOp.NE, 1, a, b, mask);
+    device.unary(UnaryOp.SQRT, a, f(4, 5));
+    device.unary(UnaryOp.ABS, a, f(4, 5));
+    device.unary(UnaryOp.SIGN, a, f(4, 5));
+    device.copy(mask, f(4, 5));
+    device.copy(a, tensor(DType.BOOL, 4, 5));
+    assertEquals(List.of(CudaKernel.POW_BCAST, CudaKernel.MAX_BCAST, CudaKernel.MIN_BCAST, CudaKernel.COMPARE_BCAST,
+        CudaKernel.COMPARE_BCAST, CudaKernel.SQRT, CudaKernel.ABS, CudaKernel.SIGN, CudaKernel.BOOL_TO_F32,
+        CudaKernel.F32_TO_BOOL), launches);
+  }
+
+  @Test
   void opsWithoutKernelsNameTheOpAndTheDevice() {
-    TensorView a = f(3);
-    assertEquals("pow on cuda:0 is not implemented in this build; move the tensors to the CPU with to(Device.CPU)",
-        assertThrows(UnsupportedOperationException.class, () -> device.binary(BinaryOp.POW, 1, a, a, a)).getMessage());
-    assertEquals("sqrt on cuda:0 is not implemented in this build; move the tensor to the CPU with to(Device.CPU)",
-        assertThrows(UnsupportedOperationException.class, () -> device.unary(UnaryOp.SQRT, a, a)).getMessage());
     TensorView l = tensor(DType.INT64, 3);
     assertEquals("add on cuda:0 is not implemented for torch.int64 in this build",
         assertThrows(UnsupportedOperationException.class, () -> device.binary(BinaryOp.ADD, 1, l, l, l)).getMessage());
-    assertArrayEquals(new int[] {3}, a.shape());
+    assertEquals("relu on cuda:0 is not implemented for torch.int64 in this build",
+        assertThrows(UnsupportedOperationException.class, () -> device.unary(UnaryOp.RELU, l, l)).getMessage());
+    assertEquals("gt on cuda:0 is not implemented for torch.float32 in this build",
+        assertThrows(UnsupportedOperationException.class, () -> device.binary(BinaryOp.GT, 1, f(3), f(3), f(3)))
+            .getMessage());
   }
 }

@@ -252,15 +252,15 @@ final class Elementwise {
       out = a.detach();
     }
     return FunctionNode.record(out, "ClampBackward1", new Tensor[] {a}, new Tensor[] {a}, (g, s) -> {
-      Tensor mask = null;
+      // g times each bool mask in turn (no bool·bool product, which has no device kernel).
+      Tensor gx = g;
       if (hasMin) {
-        mask = s[0].ge(min);
+        gx = gx.mul(s[0].ge(min));
       }
       if (hasMax) {
-        Tensor m2 = s[0].le(max);
-        mask = mask == null ? m2 : mask.mul(m2);
+        gx = gx.mul(s[0].le(max));
       }
-      return new Tensor[] {g.mul(mask)};
+      return new Tensor[] {gx};
     });
   }
 

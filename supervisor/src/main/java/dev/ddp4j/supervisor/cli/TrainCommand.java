@@ -111,7 +111,7 @@ public final class TrainCommand implements Callable<Integer> {
   Path save;
 
   @Option(names = "--device", description = "cpu (default) or cuda[:N]: train on CUDA GPUs (float32 or --amp bf16; "
-      + "mlp, cnn or logreg with SGD; with --ranks, rank r uses GPU r mod the GPUs on its host)",
+      + "with --ranks, rank r uses GPU r mod the GPUs on its host)",
       defaultValue = "cpu")
   String device;
 
@@ -278,11 +278,7 @@ public final class TrainCommand implements Callable<Integer> {
           "--device " + device + " is not available: " + e.getMessage());
     }
     String unsupported = amp != null && ampDtype() != DType.BFLOAT16 ? "--amp " + amp + " (no float16 kernels yet; "
-        + "bf16 works)"
-        : model == ModelKind.XOR ? "--model xor (its BCELoss clamps, which has no CUDA kernel yet)"
-        : optimizer != OptimizerKind.SGD ? "--optimizer " + optimizer.name().toLowerCase(Locale.ROOT)
-            + " (its sqrt has no CUDA kernel yet; use sgd)"
-        : null;
+        + "bf16 works)" : null;
     if (unsupported != null) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(),
           "--device " + device + " does not support " + unsupported + " in this build");

@@ -9,6 +9,7 @@ import dev.ddp4j.tensor.amp.Autocast;
 import dev.ddp4j.tensor.models.Models;
 import dev.ddp4j.tensor.nn.F;
 import dev.ddp4j.tensor.nn.Module;
+import dev.ddp4j.tensor.optim.Adam;
 import dev.ddp4j.tensor.optim.SGD;
 import java.util.ArrayList;
 import java.util.List;
@@ -53,6 +54,8 @@ public final class BackendConformance {
     c.add(new Check("shape ops", BackendConformance::shapes));
     c.add(new Check("module.to and SGD training (MLP)", d -> training(d, Models::mlp, new int[] {16, 1, 28, 28})));
     c.add(new Check("SGD training (LeNet CNN)", d -> training(d, Models::leNet, new int[] {8, 1, 28, 28})));
+    c.add(new Check("Adam training (MLP)", BackendConformance::adam));
+    c.add(new Check("binary cross-entropy (XOR network)", BackendConformance::bce));
     c.add(new Check("bfloat16 autocast (conversions; MLP and CNN forward and backward)",
         BackendConformance::autocastBf16));
     c.add(new Check("errors", BackendConformance::errors));
@@ -190,6 +193,15 @@ public final class BackendConformance {
     compare("broadcast column", device, t -> t.get(0).mul(t.get(1)), a, col);
     compare("scalars", device, t -> t.get(0).mul(2.5).add(1).sub(0.25).div(4), a);
     compare("transposed operand", device, t -> t.get(0).t().add(t.get(1).t()), a, b);
+    compare("pow with a scalar exponent", device, t -> t.get(0).abs().add(0.5).pow(1.5), a);
+    compare("maximum", device, t -> t.get(0).maximum(t.get(1)), a, row);
+    compare("minimum", device, t -> t.get(0).minimum(t.get(1)), a, b);
+    compare("clamp", device, t -> t.get(0).clamp(-0.5, 0.7), a);
+    compare("clampMin", device, t -> t.get(0).clampMin(0.1), a);
+    assertClose("gt", a.gt(b), a.to(device).gt(b.to(device)), 0, 0);
+    assertClose("le with a scalar", a.le(0.2), a.to(device).le(0.2), 0, 0);
+    assertClose("eq", a.eq(a.t().t()), a.to(device).eq(a.to(device)), 0, 0);
+    assertClose("bool to float32", a.gt(0).to(DType.FLOAT32), a.to(device).gt(0).to(DType.FLOAT32), 0, 0);
     Tensor acc = a.to(device);
     acc.add_(b.to(device), 2);
     assertClose("add_ in place", a.add(b, 2), acc);
@@ -206,6 +218,9 @@ public final class BackendConformance {
     compare("log", device, t -> t.get(0).mul(t.get(0)).add(1).log(), a);
     compare("neg", device, t -> t.get(0).neg(), a);
     compare("relu of a transposed view", device, t -> t.get(0).t().relu(), a);
+    compare("sqrt", device, t -> t.get(0).mul(t.get(0)).add(0.1).sqrt(), a);
+    compare("abs", device, t -> t.get(0).abs(), a);
+    compare("sign", device, t -> t.get(0).sign(), a);
   }
 
   private static void reductions(Device device) {
@@ -308,6 +323,40 @@ public final class BackendConformance {
     for (int i = 0; i < pc.size(); i++) {
       assertClose("parameter " + i + " after 4 steps", pc.get(i), pd.get(i), 1e-3, 1e-4);
     }
+  }
+
+  private static void adam(Device device) {
+    Module cpuModel = Models.mlp();
+    Module devModel = Models.mlp();
+    devModel.loadStateDict(cpuModel.stateDict(), true);
+    devModel.to(device);
+    Adam cpuOpt = new Adam(cpuModel.parameters(), 1e-3);
+    Adam devOpt = new Adam(devModel.parameters(), 1e-3);
+    Generator gen = new Generator(321);
+    for (int step = 0; step < 3; step++) {
+      Tensor x = Torch.randn(gen, DType.FLOAT32, 8, 1, 28, 28);
+      Tensor y = Torch.randint(0, 10, 8);
+      cpuOpt.zeroGrad();
+      F.crossEntropy(cpuModel.forward(x), y).backward();
+      cpuOpt.step();
+      devOpt.zeroGrad();
+      F.crossEntropy(devModel.forward(x.to(device)), y.to(device)).backward();
+      devOpt.step();
+    }
+    List<Tensor> pc = cpuModel.parameters();
+    List<Tensor> pd = devModel.parameters();
+    for (int i = 0; i < pc.size(); i++) {
+      assertClose("Adam: parameter " + i + " after 3 steps", pc.get(i), pd.get(i), 1e-3, 1e-4);
+    }
+  }
+
+  private static void bce(Device device) {
+    Tensor logits = randn(24, 4, 1);
+    Tensor target = Torch.fromArray(new float[] {0, 1, 1, 0}, 4, 1);
+    compare("bceLoss of sigmoid", device,
+        t -> F.bceLoss(t.get(0).sigmoid(), t.get(1), F.Reduction.MEAN), logits, target);
+    Tensor edge = Torch.fromArray(new float[] {0f, 1f, 0.5f, 1e-30f}, 4, 1);
+    compare("bceLoss at 0 and 1", device, t -> F.bceLoss(t.get(0), t.get(1), F.Reduction.SUM), edge, target);
   }
 
   private static void autocastBf16(Device device) {

@@ -40,8 +40,9 @@ public interface DeviceOps {
 
   /**
    * {@code dst[i] = src[i]} over dst's shape; src's strides may be 0 (a broadcast). Same dtype, or a
-   * conversion between float32 and bfloat16 (round to nearest even; autocast's casts). Float32 views
-   * may have any strides; other dtypes, and conversions, need a contiguous destination.
+   * conversion between float32 and bfloat16 (round to nearest even; autocast's casts) or bool (0/1;
+   * non-zero is true). Float32 views may have any strides; other dtypes, and conversions, need a
+   * contiguous destination.
    */
   void copy(TensorView src, TensorView dst);
 
@@ -51,6 +52,7 @@ public interface DeviceOps {
   /**
    * {@code out = op(a, alpha·b)} elementwise over out's shape ({@code alpha} only for
    * {@link BinaryOp#ADD}); a and b have out's shape, with stride 0 along broadcast dimensions.
+   * Comparisons write a bool {@code out}; {@link BinaryOp#SECOND} copies b.
    */
   void binary(BinaryOp op, double alpha, TensorView a, TensorView b, TensorView out);
 
