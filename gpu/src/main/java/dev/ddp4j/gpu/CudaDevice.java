@@ -365,6 +365,51 @@ final class CudaDevice implements DeviceOps {
         KernelArgs.of().shape(strided(out, a, b)).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)));
   }
 
+  @Override
+  public void maskedCopy(TensorView src, TensorView mask, TensorView out) {
+    makeCurrent.run();
+    if (out.dtype() != DType.FLOAT32 || src.dtype() != DType.FLOAT32 || mask.dtype() != DType.BOOL) {
+      throw unsupported("where", out.dtype() != DType.FLOAT32 ? out.dtype() : src.dtype());
+    }
+    int n = out.numel();
+    if (n > 0) {
+      kernels.launch(CudaKernel.MASKED_COPY, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
+          KernelArgs.of().shape(strided(out, src, mask)).ptr(ptr(src)).ptr(ptr(mask)).ptr(ptr(out)));
+    }
+  }
+
+  @Override
+  public void gather(TensorView self, int dim, TensorView index, TensorView out) {
+    makeCurrent.run();
+    if (self.dtype() != DType.FLOAT32) {
+      throw unsupported("gather", self.dtype());
+    }
+    int n = out.numel();
+    if (n > 0) {
+      // Walks index's shape: out strides, self strides (a), index strides (b).
+      StridedShape s = new StridedShape(longs(index.shape()), longs(out.stride()), longs(self.stride()),
+          longs(index.stride()));
+      kernels.launch(CudaKernel.GATHER, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
+          KernelArgs.of().shape(s).ptr(ptr(self)).ptr(ptr(index)).ptr(ptr(out)).i32(dim).i64(self.shape()[dim]));
+    }
+  }
+
+  @Override
+  public void scatterAdd(TensorView out, int dim, TensorView index, TensorView src) {
+    makeCurrent.run();
+    if (out.dtype() != DType.FLOAT32 || src.dtype() != DType.FLOAT32) {
+      throw unsupported("scatterAdd", out.dtype() != DType.FLOAT32 ? out.dtype() : src.dtype());
+    }
+    int n = index.numel();
+    if (n > 0) {
+      // Walks index's shape: target strides (out), src strides (a), index strides (b).
+      StridedShape s = new StridedShape(longs(index.shape()), longs(out.stride()), longs(src.stride()),
+          longs(index.stride()));
+      kernels.launch(CudaKernel.SCATTER_ADD, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
+          KernelArgs.of().shape(s).ptr(ptr(src)).ptr(ptr(index)).ptr(ptr(out)).i32(dim).i64(out.shape()[dim]));
+    }
+  }
+
   private static int[] contiguousStrides(int[] shape) {
     int[] s = new int[shape.length];
     int acc = 1;

@@ -241,6 +241,17 @@ class CudaDeviceLaunchTest {
   }
 
   @Test
+  void indexingLaunchesItsKernels() {
+    TensorView a = f(5, 6);
+    TensorView mask = tensor(DType.BOOL, 5, 6);
+    TensorView index = tensor(DType.INT64, 2, 6);
+    device.maskedCopy(a, mask, f(5, 6));
+    device.gather(a, 0, index, f(2, 6));
+    device.scatterAdd(f(5, 6), 0, index, f(2, 6));
+    assertEquals(List.of(CudaKernel.MASKED_COPY, CudaKernel.GATHER, CudaKernel.SCATTER_ADD), launches);
+  }
+
+  @Test
   void opsWithoutKernelsNameTheOpAndTheDevice() {
     TensorView l = tensor(DType.INT64, 3);
     assertEquals("add on cuda:0 is not implemented for torch.int64 in this build",

@@ -37,13 +37,23 @@ final class Indexing {
   }
 
   static Tensor indexSelect(Tensor self, int dim, Tensor index) {
-    Dispatch.requireCpu("indexSelect", self, index);
     requireIndex("indexSelect", index);
     if (index.dim() > 1) {
       throw new IllegalArgumentException("indexSelect: index_select(): Index is supposed to be a vector, got shape "
           + Shapes.str(index.shape));
     }
     int d = Shapes.wrapDim("indexSelect", dim, self.dim());
+    if (Dispatch.anyOnDevice(self, index) && self.dim() > 0) {
+      // A gather with the index stretched over the other dimensions (its backward scatters back).
+      Dispatch.device("indexSelect", self, index);
+      int[] outShape = self.shape.clone();
+      outShape[d] = index.numel();
+      int[] along = new int[self.dim()];
+      java.util.Arrays.fill(along, 1);
+      along[d] = index.numel();
+      return gather(self, d, index.reshape(along).expand(outShape));
+    }
+    Dispatch.requireCpu("indexSelect", self, index);
     long[] idx = index.toLongArray();
     int size = self.dim() == 0 ? 1 : self.shape[d];
     int[] shape = self.shape.clone();
@@ -83,8 +93,8 @@ final class Indexing {
     void visit(int indexPos, int targetPos);
   }
 
-  /** Walks index's positions; the target position replaces coordinate {@code d} with the index value. */
-  private static void walkIndexed(String op, Tensor target, Tensor index, int d, PairVisitor v) {
+  /** The shape rules of gather and scatter: same rank, and index no larger than target except along d. */
+  private static void checkIndexShape(String op, Tensor target, Tensor index, int d) {
     int n = index.dim();
     if (n != target.dim()) {
       throw new IllegalArgumentException(op + ": Index tensor must have the same number of dimensions as input "
@@ -97,6 +107,12 @@ final class Indexing {
             + " apart from dimension " + d);
       }
     }
+  }
+
+  /** Walks index's positions; the target position replaces coordinate {@code d} with the index value. */
+  private static void walkIndexed(String op, Tensor target, Tensor index, int d, PairVisitor v) {
+    checkIndexShape(op, target, index, d);
+    int n = index.dim();
     int total = index.numel();
     int[] coord = new int[n];
     for (int p = 0; p < total; p++) {
@@ -121,9 +137,18 @@ final class Indexing {
   }
 
   static Tensor gather(Tensor self, int dim, Tensor index) {
-    Dispatch.requireCpu("gather", self, index);
     requireIndex("gather", index);
     int d = Shapes.wrapDim("gather", dim, self.dim());
+    if (Dispatch.anyOnDevice(self, index) && self.dim() > 0) {
+      Device device = Dispatch.device("gather", self, index);
+      checkIndexShape("gather", self, index, d);
+      Tensor out = Tensor.empty(self.dtype(), index.shape, device);
+      Dispatch.ops(device).gather(Dispatch.view(self), d, Dispatch.view(index), Dispatch.view(out));
+      int[] inShape = self.shape;
+      return FunctionNode.record(out, "GatherBackward0", new Tensor[] {self}, new Tensor[] {index},
+          (g, s) -> new Tensor[] {Tensor.empty(g.dtype(), inShape, g.device()).scatterAdd(d, s[0], g)});
+    }
+    Dispatch.requireCpu("gather", self, index);
     Tensor out = Tensor.empty(self.dtype(), index.shape);
     int[] outStride = out.stride;
     walkIndexed("gather", self, index, d, new PairVisitor() {
@@ -137,11 +162,10 @@ final class Indexing {
     assert outStride.length == index.dim();
     int[] inShape = self.shape;
     return FunctionNode.record(out, "GatherBackward0", new Tensor[] {self}, new Tensor[] {index},
-        (g, s) -> new Tensor[] {Torch.zeros(g.dtype(), inShape).scatterAdd(d, s[0], g)});
+        (g, s) -> new Tensor[] {Tensor.empty(g.dtype(), inShape, g.device()).scatterAdd(d, s[0], g)});
   }
 
   static Tensor scatterAdd(Tensor self, int dim, Tensor index, Tensor src) {
-    Dispatch.requireCpu("scatterAdd", self, index, src);
     requireIndex("scatterAdd", index);
     int d = Shapes.wrapDim("scatterAdd", dim, self.dim());
     if (src.dtype() != self.dtype()) {
@@ -156,6 +180,35 @@ final class Indexing {
     }
     Tensor out = ShapeOps.contiguousCopy(self);
     Tensor srcC = src.detach();
+    if (Dispatch.anyOnDevice(self, index, src) && self.dim() > 0) {
+      Device device = Dispatch.device("scatterAdd", self, index, src);
+      checkIndexShape("scatterAdd", out, index, d);
+      Dispatch.ops(device).scatterAdd(Dispatch.view(out), d, Dispatch.view(index), Dispatch.view(srcC));
+    } else {
+      Dispatch.requireCpu("scatterAdd", self, index, src);
+      scatterAddOnCpu(out, index, d, srcC);
+    }
+    int[] idxShape = index.shape;
+    int[] srcShape = src.shape;
+    return FunctionNode.record(out, "ScatterAddBackward0", new Tensor[] {self, src}, new Tensor[] {index},
+        (g, s) -> {
+          Tensor gs = g.gather(d, s[0]);
+          if (!Shapes.same(idxShape, srcShape)) {
+            // src elements beyond the index's extent were not scattered: their gradient is 0.
+            Tensor z = Tensor.empty(g.dtype(), srcShape, g.device());
+            Tensor block = z;
+            for (int k = 0; k < idxShape.length; k++) {
+              block = block.narrow(k, 0, idxShape[k]);
+            }
+            block.copy_(gs);
+            gs = z;
+          }
+          return new Tensor[] {g, gs};
+        });
+  }
+
+  /** Adds srcC's elements into out (contiguous, on the CPU) at index's positions along d. */
+  private static void scatterAddOnCpu(Tensor out, Tensor index, int d, Tensor srcC) {
     walkIndexed("scatterAdd", out, index, d, new PairVisitor() {
       private final int[] coord = new int[index.dim()];
 
@@ -178,32 +231,36 @@ final class Indexing {
         }
       }
     });
-    int[] idxShape = index.shape;
-    int[] srcShape = src.shape;
-    return FunctionNode.record(out, "ScatterAddBackward0", new Tensor[] {self, src}, new Tensor[] {index},
-        (g, s) -> {
-          Tensor gs = g.gather(d, s[0]);
-          if (!Shapes.same(idxShape, srcShape)) {
-            // src elements beyond the index's extent were not scattered: their gradient is 0.
-            Tensor z = Torch.zeros(g.dtype(), srcShape);
-            Tensor block = z;
-            for (int k = 0; k < idxShape.length; k++) {
-              block = block.narrow(k, 0, idxShape[k]);
-            }
-            block.copy_(gs);
-            gs = z;
-          }
-          return new Tensor[] {g, gs};
-        });
   }
 
   static Tensor where(Tensor cond, Tensor a, Tensor b) {
-    Dispatch.requireCpu("where", cond, a, b);
     requireBool("where", cond);
     int[] shape = Shapes.broadcast("where", Shapes.broadcast("where", cond.shape, a.shape), b.shape);
     DType rt = Elementwise.resultType(a, b);
     Tensor x = Elementwise.castNoGrad(a, rt);
     Tensor y = Elementwise.castNoGrad(b, rt);
+    Tensor out;
+    if (Dispatch.anyOnDevice(cond, a, b)) {
+      // out = b everywhere, then a where cond holds.
+      Device device = Dispatch.device("where", cond, a, b);
+      out = Tensor.empty(rt, shape, device);
+      Elementwise.copyKernel(Dispatch.onDevice(y, device).expand(shape), out);
+      Dispatch.ops(device).maskedCopy(Dispatch.broadcastView(Dispatch.onDevice(x, device), shape),
+          Dispatch.broadcastView(Dispatch.onDevice(cond, device), shape), Dispatch.view(out));
+    } else {
+      out = whereOnCpu(cond, x, y, shape, rt);
+    }
+    int[] as = a.shape;
+    int[] bs = b.shape;
+    DType at = a.dtype();
+    DType bt = b.dtype();
+    return FunctionNode.record(out, "WhereBackward0", new Tensor[] {null, a, b}, new Tensor[] {cond},
+        (g, s) -> new Tensor[] {null,
+            Elementwise.reduceGrad(g.maskedFill(s[0].logicalNot(), 0), as, at),
+            Elementwise.reduceGrad(g.maskedFill(s[0], 0), bs, bt)});
+  }
+
+  private static Tensor whereOnCpu(Tensor cond, Tensor x, Tensor y, int[] shape, DType rt) {
     Tensor out = Tensor.empty(rt, shape);
     int[][] strides = {out.stride, Shapes.broadcastStrides(cond.shape, cond.stride, shape),
         Shapes.broadcastStrides(x.shape, x.stride, shape), Shapes.broadcastStrides(y.shape, y.stride, shape)};
@@ -223,18 +280,10 @@ final class Indexing {
         }
       }
     });
-    int[] as = a.shape;
-    int[] bs = b.shape;
-    DType at = a.dtype();
-    DType bt = b.dtype();
-    return FunctionNode.record(out, "WhereBackward0", new Tensor[] {null, a, b}, new Tensor[] {cond},
-        (g, s) -> new Tensor[] {null,
-            Elementwise.reduceGrad(g.maskedFill(s[0].logicalNot(), 0), as, at),
-            Elementwise.reduceGrad(g.maskedFill(s[0], 0), bs, bt)});
+    return out;
   }
 
   static Tensor maskedFill(Tensor self, Tensor mask, double value) {
-    Dispatch.requireCpu("maskedFill", self, mask);
     requireBool("maskedFill", mask);
     int[] shape = Shapes.broadcast("maskedFill", self.shape, mask.shape);
     if (!Shapes.same(shape, self.shape)) {

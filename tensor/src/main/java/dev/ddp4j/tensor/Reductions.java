@@ -278,7 +278,7 @@ final class Reductions {
     Tensor idxKeep = vi.indices.view(keep);
     values = FunctionNode.record(values, isMax ? "MaxBackward0" : "MinBackward0", new Tensor[] {t},
         new Tensor[] {idxKeep}, (g, s) -> new Tensor[] {
-            Torch.zeros(g.dtype(), inShape).scatterAdd(d, s[0], g.reshape(keep))});
+            Tensor.empty(g.dtype(), inShape, g.device()).scatterAdd(d, s[0], g.reshape(keep))});
     return new Tensor.ValuesIndices(values, indices);
   }
 
@@ -340,11 +340,9 @@ final class Reductions {
   /** Values (dtype of t) and int64 indices along {@code d}, flat over the other dims. NaN wins. */
   private static ValuesIndices kernelMaxMin(Tensor t, int d, boolean isMax) {
     if (t.storage.isOnDevice()) {
-      if (!isMax) {
-        Dispatch.requireCpu("min", t);
-      }
-      Dispatch.requireFloat32("max", t);
-      Tensor x = ShapeOps.contiguousCopy(t.detach());
+      // The device kernel finds maxima; a minimum is the maximum of -t, negated (same NaN and tie rules).
+      Dispatch.requireFloat32(isMax ? "max" : "min", t);
+      Tensor x = isMax ? ShapeOps.contiguousCopy(t.detach()) : t.detach().neg();
       int outer = 1;
       int after = 1;
       for (int i = 0; i < t.dim(); i++) {
@@ -358,7 +356,7 @@ final class Reductions {
       Tensor indices = Tensor.empty(DType.INT64, new int[] {outer * after}, t.device());
       Dispatch.ops(x).maxDim(Dispatch.view(x), outer, t.shape[d], after, Dispatch.view(values),
           Dispatch.view(indices));
-      return new ValuesIndices(values, indices);
+      return new ValuesIndices(isMax ? values : values.neg(), indices);
     }
     int n = t.dim();
     int[] perm = new int[n];

@@ -97,6 +97,23 @@ public final class EmulatedDeviceOps implements DeviceOps {
   }
 
   @Override
+  public void maskedCopy(TensorView src, TensorView mask, TensorView out) {
+    Tensor o = cpu(out);
+    Elementwise.copyKernel(Indexing.where(cpu(mask), cpu(src), o.detach().clone()), o);
+  }
+
+  @Override
+  public void gather(TensorView self, int dim, TensorView index, TensorView out) {
+    Elementwise.copyKernel(Indexing.gather(cpu(self), dim, cpu(index)), cpu(out));
+  }
+
+  @Override
+  public void scatterAdd(TensorView out, int dim, TensorView index, TensorView src) {
+    Tensor o = cpu(out);
+    Elementwise.copyKernel(Indexing.scatterAdd(o.detach().clone(), dim, cpu(index), cpu(src)), o);
+  }
+
+  @Override
   public void unary(UnaryOp op, TensorView a, TensorView out) {
     Elementwise.unaryKernel(op, cpu(a), cpu(out));
   }

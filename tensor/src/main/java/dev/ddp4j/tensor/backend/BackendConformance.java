@@ -52,6 +52,7 @@ public final class BackendConformance {
     c.add(new Check("softmax and cross-entropy", BackendConformance::softmaxAndLoss));
     c.add(new Check("convolution and pooling", BackendConformance::convolution));
     c.add(new Check("shape ops", BackendConformance::shapes));
+    c.add(new Check("indexing and masks", BackendConformance::indexing));
     c.add(new Check("module.to and SGD training (MLP)", d -> training(d, Models::mlp, new int[] {16, 1, 28, 28})));
     c.add(new Check("SGD training (LeNet CNN)", d -> training(d, Models::leNet, new int[] {8, 1, 28, 28})));
     c.add(new Check("Adam training (MLP)", BackendConformance::adam));
@@ -280,6 +281,37 @@ public final class BackendConformance {
     compare("conv2d dilation 2, no bias", device, t -> F.conv2d(t.get(0), t.get(1), null, 1, 0, 2), x, w);
     compare("maxPool2d 2", device, t -> F.maxPool2d(t.get(0), 2), x);
     compare("maxPool2d 3 stride 2 padding 1", device, t -> F.maxPool2d(t.get(0), 3, 2, 1, 1, false), x);
+  }
+
+  private static void indexing(Device device) {
+    Tensor a = randn(25, 5, 6);
+    Tensor b = randn(26, 5, 6);
+    Tensor mask = randn(27, 5, 6).gt(0);
+    Tensor rowMask = randn(28, 6).gt(0);
+    compare("where", device, t -> Torch.where(t.get(2), t.get(0), t.get(1)), a, b, mask);
+    compare("where with a broadcast mask", device, t -> Torch.where(t.get(2), t.get(0), t.get(1)), a, b, rowMask);
+    compare("maskedFill", device, t -> t.get(0).maskedFill(t.get(1), -2.5), a, mask);
+    Tensor index = Torch.fromArray(new long[] {0, 4, 4, 1, 2, 3, 0, 0, 3, 1, 2, 2}, 2, 6);
+    compare("gather(0)", device, t -> t.get(0).gather(0, t.get(1)), a, index);
+    Tensor cols = Torch.fromArray(new long[] {5, 0, 2, 5, 1}, 5, 1);
+    compare("gather(1)", device, t -> t.get(0).gather(1, t.get(1)), a, cols);
+    compare("scatterAdd", device, t -> t.get(0).scatterAdd(0, t.get(1), t.get(2).narrow(0, 0, 2)), a, index, b);
+    Tensor picks = Torch.fromArray(new long[] {3, 3, 0, 4}, 4);
+    compare("indexSelect(0)", device, t -> t.get(0).indexSelect(0, t.get(1)), a, picks);
+    compare("indexSelect(1)", device, t -> t.get(0).indexSelect(1, t.get(1)), a, picks);
+    compare("min(1) values", device, t -> t.get(0).min(1).values(), a);
+    assertClose("min(1) indices", a.min(1).indices(), a.to(device).min(1).indices(), 0, 0);
+    compare("max(0) values (backward scatters)", device, t -> t.get(0).max(0).values(), a);
+    compare("max of everything", device, t -> t.get(0).max(), a);
+    compare("logSumExp", device, t -> t.get(0).logSumExp(1, false), a);
+    Tensor logits = randn(29, 6, 10);
+    Tensor labels = Torch.randint(0, 10, 6);
+    compare("nllLoss of logSoftmax", device,
+        t -> F.nllLoss(t.get(0).logSoftmax(1), t.get(1), F.Reduction.MEAN), logits, labels);
+    compare("crossEntropy with label smoothing", device,
+        t -> F.crossEntropy(t.get(0), t.get(1), 0.1, F.Reduction.MEAN), logits, labels);
+    compare("crossEntropy without reduction", device,
+        t -> F.crossEntropy(t.get(0), t.get(1), 0, F.Reduction.NONE), logits, labels);
   }
 
   private static void shapes(Device device) {

@@ -56,6 +56,26 @@ public interface DeviceOps {
    */
   void binary(BinaryOp op, double alpha, TensorView a, TensorView b, TensorView out);
 
+  /**
+   * {@code out[i] = mask[i] ? src[i] : out[i]} over out's shape (torch.where written in place); src and
+   * the bool mask have out's shape, with stride 0 along broadcast dimensions.
+   */
+  void maskedCopy(TensorView src, TensorView mask, TensorView out);
+
+  /**
+   * torch.gather along {@code dim}: out (index's shape) takes self's element at index's value along dim
+   * and the element's own coordinates elsewhere; int64 index. An index out of range gives NaN (the caller
+   * cannot check device-resident indices without a copy).
+   */
+  void gather(TensorView self, int dim, TensorView index, TensorView out);
+
+  /**
+   * torch.Tensor.scatter_add_ along {@code dim}, in place on {@code out}: over index's shape, adds src's
+   * element into out at index's value along dim; int64 index; out-of-range indices are skipped. The order
+   * of additions into one element may vary.
+   */
+  void scatterAdd(TensorView out, int dim, TensorView index, TensorView src);
+
   /** {@code out = op(a)} elementwise; same shape. */
   void unary(UnaryOp op, TensorView a, TensorView out);
 

@@ -72,10 +72,10 @@ class BackendDeviceMoveTest {
   @Test
   void anOpWithoutADeviceKernelNamesItself() {
     Tensor d = Torch.tensor(1f, 2f).to(Device.cuda(0));
-    assertEquals("maskedFill is not implemented for tensors on cuda:0 in this build; move the tensor to the CPU "
+    Tensor mask = Torch.tensor(1f, 0f).gt(0).to(Device.cuda(0));
+    assertEquals("maskedSelect is not implemented for tensors on cuda:0 in this build; move the tensor to the CPU "
         + "with to(Device.CPU)",
-        assertThrows(UnsupportedOperationException.class, () -> d.maskedFill(Torch.tensor(1f, 0f).gt(0).to(Device.cuda(0)), 0))
-            .getMessage());
+        assertThrows(UnsupportedOperationException.class, () -> d.maskedSelect(mask)).getMessage());
   }
 
   @Test
