@@ -629,6 +629,36 @@ final class CudaDevice implements DeviceOps {
     }
   }
 
+  private static KernelArgs avgPoolArgs(KernelArgs args, int planes, int height, int width, int outH, int outW,
+      int[] g, boolean countIncludePad) {
+    return args.i64(planes).i64(height).i64(width).i64(outH).i64(outW).i32(g[0]).i32(g[1]).i32(g[2]).i32(g[3])
+        .i32(g[4]).i32(g[5]).i32(countIncludePad ? 1 : 0);
+  }
+
+  @Override
+  public void avgPool2d(TensorView x, int planes, int height, int width, int outH, int outW, int[] geometry,
+      boolean countIncludePad, TensorView out) {
+    makeCurrent.run();
+    long n = (long) planes * outH * outW;
+    if (n > 0) {
+      kernels.launch(CudaKernel.AVG_POOL2D, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
+          avgPoolArgs(KernelArgs.of().ptr(ptr(x)).ptr(ptr(out)), planes, height, width, outH, outW, geometry,
+              countIncludePad));
+    }
+  }
+
+  @Override
+  public void avgPool2dBackward(TensorView gradOut, int planes, int height, int width, int outH, int outW,
+      int[] geometry, boolean countIncludePad, TensorView gradIn) {
+    makeCurrent.run();
+    long n = (long) planes * height * width;
+    if (n > 0) {
+      kernels.launch(CudaKernel.AVG_POOL2D_BACKWARD, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0,
+          stream, avgPoolArgs(KernelArgs.of().ptr(ptr(gradOut)).ptr(ptr(gradIn)), planes, height, width, outH, outW,
+              geometry, countIncludePad));
+    }
+  }
+
   @Override
   public void synchronize() {
     makeCurrent.run();

@@ -53,6 +53,8 @@ public enum CudaKernel {
   COL2IM("conv", "col2im_f32"),
   MAX_POOL2D("pool", "max_pool2d_f32"),
   MAX_POOL2D_BACKWARD("pool", "max_pool2d_backward_f32"),
+  AVG_POOL2D("pool", "avg_pool2d_f32"),
+  AVG_POOL2D_BACKWARD("pool", "avg_pool2d_backward_f32"),
   SGD_UPDATE("sgd", "sgd_update_f32"),
   SGEMM("gemm", "sgemm_f32"),
   GEMM_TF32("gemm", "gemm_tf32"),

@@ -159,6 +159,8 @@ class CudaDeviceLaunchTest {
     TensorView indices = tensor(DType.INT64, 6, 14, 14);
     device.maxPool2d(f(6, 28, 28), 6, 28, 28, 14, 14, pool, pooled, indices);
     device.maxPool2dBackward(pooled, indices, 6, 28, 28, 14, 14, pool, f(6, 28, 28));
+    device.avgPool2d(f(6, 28, 28), 6, 28, 28, 14, 14, pool, true, pooled);
+    device.avgPool2dBackward(pooled, 6, 28, 28, 14, 14, pool, false, f(6, 28, 28));
     assertEquals(List.of(
         CudaKernel.ADD_BCAST, CudaKernel.SUB_BCAST, CudaKernel.MUL_SCALAR, CudaKernel.ADD_BCAST,
         CudaKernel.MUL_BCAST, CudaKernel.DIV_BCAST, CudaKernel.COPY_STRIDED,
@@ -169,7 +171,7 @@ class CudaDeviceLaunchTest {
         CudaKernel.SOFTMAX_LASTDIM, CudaKernel.LOG_SOFTMAX_LASTDIM, CudaKernel.CROSS_ENTROPY_ROWS,
         CudaKernel.CROSS_ENTROPY_MEAN, CudaKernel.CROSS_ENTROPY_BACKWARD, CudaKernel.SGEMM, CudaKernel.SGD_UPDATE,
         CudaKernel.SGD_UPDATE, CudaKernel.IM2COL, CudaKernel.COL2IM, CudaKernel.MAX_POOL2D,
-        CudaKernel.MAX_POOL2D_BACKWARD), launches);
+        CudaKernel.MAX_POOL2D_BACKWARD, CudaKernel.AVG_POOL2D, CudaKernel.AVG_POOL2D_BACKWARD), launches);
   }
 
   @Test
@@ -204,7 +206,8 @@ class CudaDeviceLaunchTest {
     assertEquals(2L << 20, CudaAllocator.sizeClass((1L << 20) + 1));
     assertEquals(4L << 20, CudaAllocator.sizeClass((2L << 20) + 1));
     driverCalls.clear();
-    device.allocate(DType.FLOAT32, 100);
+    // Kept reachable to the end, so that only blocks of the 4096-byte class can come back below.
+    Object kept = device.allocate(DType.FLOAT32, 100);
     assertEquals(List.of("alloc 512", "zero 400"), driverCalls);
     CudaAllocator allocator = device.allocator();
     long before = allocator.allocatedBytes();
@@ -218,6 +221,7 @@ class CudaDeviceLaunchTest {
     device.allocate(DType.FLOAT32, 1000);
     assertEquals(List.of("zero 4000"), driverCalls, "a cached block of the class is reused without cuMemAlloc");
     assertTrue(allocator.allocatedBytes() > before);
+    java.lang.ref.Reference.reachabilityFence(kept);
   }
 
   @Test

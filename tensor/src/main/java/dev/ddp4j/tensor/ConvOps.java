@@ -427,6 +427,29 @@ final class ConvOps {
         });
   }
 
+  /** Average pooling on a device. */
+  private static Tensor deviceAvgPool2d(Tensor input, Tensor in4, ConvGeometry plane, boolean countIncludePad) {
+    Dispatch.requireFloat32("avgPool2d", input);
+    int n = in4.shape[0];
+    int c = in4.shape[1];
+    int[] geometry = deviceGeometry(plane);
+    Tensor x = in4.detach().contiguous();
+    Tensor out = Tensor.empty(DType.FLOAT32, new int[] {n, c, plane.outH(), plane.outW()}, input.device());
+    Dispatch.ops(input).avgPool2d(Dispatch.view(x), n * c, plane.height(), plane.width(), plane.outH(), plane.outW(),
+        geometry, countIncludePad, Dispatch.view(out));
+    Tensor result = input.dim() == 3 ? out.squeeze(0) : out;
+    int[] inShape = x.shape;
+    int[] origShape = input.shape;
+    return FunctionNode.record(result, "AvgPool2DBackward0", new Tensor[] {input}, new Tensor[0],
+        (grad, sv) -> {
+          Tensor go = grad.contiguous();
+          Tensor gx = Tensor.empty(DType.FLOAT32, inShape, go.device());
+          Dispatch.ops(go).avgPool2dBackward(Dispatch.view(go), n * c, plane.height(), plane.width(), plane.outH(),
+              plane.outW(), geometry, countIncludePad, Dispatch.view(gx));
+          return new Tensor[] {gx.view(origShape)};
+        });
+  }
+
   private static Tensor batched(String op, Tensor input) {
     if (input.dim() != 3 && input.dim() != 4) {
       throw new IllegalArgumentException(op + ": expected 3D or 4D (batch mode) tensor for input, got shape "
@@ -481,7 +504,6 @@ final class ConvOps {
   static Tensor avgPool2d(Tensor input, int[] kernel, int[] stride, int[] padding, boolean ceilMode,
       boolean countIncludePad) {
     Tensor in4 = batched("avgPool2d", input);
-    Dispatch.requireCpu("avgPool2d", input);
     if (input.dtype().isHalf()) {
       return avgPool2d(toCompute(input), kernel, stride, padding, ceilMode, countIncludePad).to(input.dtype());
     }
@@ -492,6 +514,9 @@ final class ConvOps {
     int c = in4.shape[1];
     ConvGeometry plane = ConvGeometry.avgPool2d(1, in4.shape[2], in4.shape[3], k[0], k[1], s[0], s[1], p[0], p[1],
         ceilMode);
+    if (input.storage.isOnDevice()) {
+      return deviceAvgPool2d(input, in4, plane, countIncludePad);
+    }
     Tensor x = in4.detach().contiguous();
     Tensor out = Tensor.empty(x.dtype(), new int[] {n, c, plane.outH(), plane.outW()});
     if (x.dtype() == DType.FLOAT32) {

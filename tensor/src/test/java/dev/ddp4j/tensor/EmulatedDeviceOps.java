@@ -318,6 +318,32 @@ public final class EmulatedDeviceOps implements DeviceOps {
         gradIn.offset());
   }
 
+  private static ConvGeometry avgGeometry(int height, int width, int outH, int outW, int[] g) {
+    for (boolean ceil : new boolean[] {false, true}) {
+      ConvGeometry p = ConvGeometry.avgPool2d(1, height, width, g[0], g[1], g[2], g[3], g[4], g[5], ceil);
+      if (p.outH() == outH && p.outW() == outW) {
+        return p;
+      }
+    }
+    throw new AssertionError("no pooling geometry gives " + outH + "x" + outW);
+  }
+
+  @Override
+  public void avgPool2d(TensorView x, int planes, int height, int width, int outH, int outW, int[] geometry,
+      boolean countIncludePad, TensorView out) {
+    Pooling.avgPool2d(host(x.storage()).floats(), x.offset(), planes, avgGeometry(height, width, outH, outW, geometry),
+        countIncludePad, host(out.storage()).floats(), out.offset());
+  }
+
+  @Override
+  public void avgPool2dBackward(TensorView gradOut, int planes, int height, int width, int outH, int outW,
+      int[] geometry, boolean countIncludePad, TensorView gradIn) {
+    float[] gi = host(gradIn.storage()).floats();
+    java.util.Arrays.fill(gi, gradIn.offset(), gradIn.offset() + planes * height * width, 0f);
+    Pooling.avgPool2dBackward(host(gradOut.storage()).floats(), gradOut.offset(), planes,
+        avgGeometry(height, width, outH, outW, geometry), countIncludePad, gi, gradIn.offset());
+  }
+
   @Override
   public void synchronize() {}
 }

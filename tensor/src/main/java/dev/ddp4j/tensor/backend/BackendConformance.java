@@ -281,6 +281,11 @@ public final class BackendConformance {
     compare("conv2d dilation 2, no bias", device, t -> F.conv2d(t.get(0), t.get(1), null, 1, 0, 2), x, w);
     compare("maxPool2d 2", device, t -> F.maxPool2d(t.get(0), 2), x);
     compare("maxPool2d 3 stride 2 padding 1", device, t -> F.maxPool2d(t.get(0), 3, 2, 1, 1, false), x);
+    compare("avgPool2d 2", device, t -> F.avgPool2d(t.get(0), 2), x);
+    compare("avgPool2d 3 stride 2 padding 1, ceil, pad counted", device,
+        t -> F.avgPool2d(t.get(0), 3, 2, 1, true, true), x);
+    compare("avgPool2d 3 stride 2 padding 1, pad not counted", device,
+        t -> F.avgPool2d(t.get(0), 3, 2, 1, false, false), x);
   }
 
   private static void indexing(Device device) {

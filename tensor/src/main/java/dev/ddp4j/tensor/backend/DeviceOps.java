@@ -149,6 +149,18 @@ public interface DeviceOps {
   void maxPool2dBackward(TensorView gradOut, TensorView indices, int planes, int height, int width, int outH,
       int outW, int[] geometry, TensorView gradIn);
 
+  /**
+   * Average pooling of contiguous x [planes, height, width] into out [planes, outH, outW] (PyTorch's
+   * divisor: the window clipped to the padded input with {@code countIncludePad}, else its in-bounds
+   * pixels); {@code geometry} as for {@link #maxPool2d} (dilations 1).
+   */
+  void avgPool2d(TensorView x, int planes, int height, int width, int outH, int outW, int[] geometry,
+      boolean countIncludePad, TensorView out);
+
+  /** The input gradient of {@link #avgPool2d}, overwriting gradIn [planes, height, width]. */
+  void avgPool2dBackward(TensorView gradOut, int planes, int height, int width, int outH, int outW, int[] geometry,
+      boolean countIncludePad, TensorView gradIn);
+
   /** Waits until all work queued on this device by the calling thread has finished. */
   void synchronize();
 }
