@@ -1,5 +1,8 @@
 package dev.ddp4j.exchange.collective;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /**
  * Messages that communicators of one process group send each other: the only part of the
  * {@link Communicator} protocol that may cross a JVM boundary, serialized by
@@ -27,6 +30,11 @@ public sealed interface PeerMessage extends Communicator.Command {
    * is acknowledged. After deserialization {@code data} is a fresh array. {@code equals} compares
    * {@code data} by identity.
    *
+   * <p>A segment that came over a side channel may instead carry its float32 elements as
+   * {@code payload}, a little-endian view of the received frame ({@code data} is then null): the
+   * receiver combines or copies straight from the frame, with no decoding copy, and gives the frame
+   * back through {@link SegmentLink#recycle} once it has consumed the segment.
+   *
    * @param generation process-group generation
    * @param sequence the collective's sequence number in the generation
    * @param kind the collective's kind, which the receiver's must equal
@@ -39,22 +47,56 @@ public sealed interface PeerMessage extends Communicator.Command {
    * @param totalElements length of the whole buffer, which the receiver's must equal
    * @param senderRank the sender, the receiver's ring predecessor
    * @param format how the elements travel (for BF16 they are already rounded to bfloat16)
-   * @param data array holding the elements
+   * @param data array holding the elements, or null when {@code payload} holds them
    * @param dataOffset index of the first element in {@code data}
+   * @param payload null, or exactly the elements' bytes (float32, little-endian) from its position to
+   *     its limit; only the receiver's communicator thread reads it, with absolute reads
    */
   record Segment(
       long generation, long sequence, CollectiveKind kind, RingPhase phase, int step, int chunk,
       int segment, int elementOffset, int elementCount, int totalElements, int senderRank,
-      WireFormat format, float[] data, int dataOffset) implements PeerMessage {
+      WireFormat format, float[] data, int dataOffset, ByteBuffer payload) implements PeerMessage {
 
-    /** Checks that the slice lies inside {@code data}; the rest is checked by the receiver. */
+    /** Checks that the slice lies inside {@code data} (or fills {@code payload}); the rest is checked by the receiver. */
     public Segment {
-      if (kind == null || phase == null || format == null || data == null) {
+      if (kind == null || phase == null || format == null || data == null && payload == null) {
         throw new IllegalArgumentException("segment with a null kind, phase, format or data");
       }
-      if (elementCount < 0 || dataOffset < 0 || dataOffset > data.length - elementCount) {
+      if (payload != null) {
+        if (format != WireFormat.FLOAT32 || payload.order() != ByteOrder.LITTLE_ENDIAN
+            || payload.remaining() != (long) elementCount * Float.BYTES) {
+          throw new IllegalArgumentException("segment payload of " + payload.remaining() + " " + payload.order()
+              + " bytes does not hold " + elementCount + " elements of " + format);
+        }
+      } else if (elementCount < 0 || dataOffset < 0 || dataOffset > data.length - elementCount) {
         throw new IllegalArgumentException("segment slice [" + dataOffset + ", +" + elementCount
             + ") outside an array of " + data.length);
+      }
+    }
+
+    /** A segment whose elements are {@code data[dataOffset, dataOffset + elementCount)}. */
+    public Segment(long generation, long sequence, CollectiveKind kind, RingPhase phase, int step, int chunk,
+        int segment, int elementOffset, int elementCount, int totalElements, int senderRank,
+        WireFormat format, float[] data, int dataOffset) {
+      this(generation, sequence, kind, phase, step, chunk, segment, elementOffset, elementCount, totalElements,
+          senderRank, format, data, dataOffset, null);
+    }
+
+    /** Copies the elements to {@code dst[dstOff, dstOff + elementCount)}. */
+    void copyTo(float[] dst, int dstOff) {
+      if (payload == null) {
+        System.arraycopy(data, dataOffset, dst, dstOff, elementCount);
+      } else {
+        payload.asFloatBuffer().get(0, dst, dstOff, elementCount);
+      }
+    }
+
+    /** Combines the elements into {@code dst[dstOff, dstOff + elementCount)} with {@code op}. */
+    void combineInto(ReduceOp op, float[] dst, int dstOff) {
+      if (payload == null) {
+        op.combine(dst, dstOff, data, dataOffset, elementCount);
+      } else {
+        op.combine(dst, dstOff, payload, elementCount);
       }
     }
 

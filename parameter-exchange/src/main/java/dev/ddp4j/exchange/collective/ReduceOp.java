@@ -1,5 +1,7 @@
 package dev.ddp4j.exchange.collective;
 
+import java.nio.ByteBuffer;
+
 /**
  * How an allreduce or reduce-scatter combines the ranks' values element by element.
  *
@@ -19,6 +21,10 @@ public enum ReduceOp {
   void combine(float[] dst, int dstOff, float[] src, int srcOff, int n) {
     switch (this) {
       case SUM, AVG -> {
+        if (VectorSum.PRESENT) {
+          VectorSum.add(dst, dstOff, src, srcOff, n);
+          return;
+        }
         for (int i = 0; i < n; i++) {
           dst[dstOff + i] += src[srcOff + i];
         }
@@ -26,6 +32,29 @@ public enum ReduceOp {
       case MAX -> {
         for (int i = 0; i < n; i++) {
           dst[dstOff + i] = Math.max(dst[dstOff + i], src[srcOff + i]);
+        }
+      }
+    }
+  }
+
+  /**
+   * Combines the {@code n} little-endian floats from {@code src}'s index 0 on (a received frame's
+   * payload; its position is ignored) into {@code dst[dstOff, dstOff + n)} in place.
+   */
+  void combine(float[] dst, int dstOff, ByteBuffer src, int n) {
+    switch (this) {
+      case SUM, AVG -> {
+        if (VectorSum.PRESENT) {
+          VectorSum.add(dst, dstOff, src, n);
+          return;
+        }
+        for (int i = 0; i < n; i++) {
+          dst[dstOff + i] += src.getFloat(i * Float.BYTES);
+        }
+      }
+      case MAX -> {
+        for (int i = 0; i < n; i++) {
+          dst[dstOff + i] = Math.max(dst[dstOff + i], src.getFloat(i * Float.BYTES));
         }
       }
     }

@@ -176,7 +176,7 @@ final class RingRun implements ActiveCollective {
     int last = size - 2;
     switch (phase) {
       case REDUCE_SCATTER -> {
-        request.op().combine(buffer, offset, s.data(), s.dataOffset(), count);
+        s.combineInto(request.op(), buffer, offset);
         if (step < last) {
           sendSegment(RingPhase.REDUCE_SCATTER, step + 1, c, segment);
         } else {
@@ -187,13 +187,13 @@ final class RingRun implements ActiveCollective {
         }
       }
       case ALL_GATHER -> {
-        System.arraycopy(s.data(), s.dataOffset(), buffer, offset, count);
+        s.copyTo(buffer, offset);
         if (step < last) {
           sendSegment(RingPhase.ALL_GATHER, step + 1, c, segment);
         }
       }
       case BROADCAST -> {
-        System.arraycopy(s.data(), s.dataOffset(), buffer, offset, count);
+        s.copyTo(buffer, offset);
         if (mod(rank + 1) != request.root()) {
           sendSegment(RingPhase.BROADCAST, 0, 0, segment);
         }

@@ -88,7 +88,9 @@ final class SegmentCodec {
       throw new java.nio.BufferOverflowException();
     }
     ByteBuffer le = buf.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-    if (s.format() == dev.ddp4j.exchange.collective.WireFormat.FLOAT32) {
+    if (s.payload() != null) {
+      le.put(s.payload().duplicate());
+    } else if (s.format() == dev.ddp4j.exchange.collective.WireFormat.FLOAT32) {
       le.asFloatBuffer().put(s.data(), s.dataOffset(), s.elementCount());
     } else {
       Bf16.encode(s.data(), s.dataOffset(), s.elementCount(), le.asShortBuffer());
@@ -110,6 +112,20 @@ final class SegmentCodec {
    * least {@code count} elements (a pooled one, say); the segment's slice starts at its index 0.
    */
   static Segment read(ByteBuffer buf, java.util.function.IntFunction<float[]> arrays) throws IOException {
+    return read(buf, arrays, false);
+  }
+
+  /**
+   * {@link #read(ByteBuffer, java.util.function.IntFunction)}, except that float32 elements are not
+   * decoded: the segment's {@code payload} is a little-endian view of them in {@code buf}, valid while
+   * {@code buf}'s bytes are (bf16 elements, which need converting, still go into {@code arrays}).
+   */
+  static Segment readView(ByteBuffer buf, java.util.function.IntFunction<float[]> arrays) throws IOException {
+    return read(buf, arrays, true);
+  }
+
+  private static Segment read(ByteBuffer buf, java.util.function.IntFunction<float[]> arrays, boolean view)
+      throws IOException {
     int start = buf.position();
     CodedInputStream in = CodedInputStream.newInstance(buf);
     long generation = 0;
@@ -172,6 +188,12 @@ final class SegmentCodec {
     if ((long) count * f.bytesPerElement() != payloadBytes) {
       throw malformed(count + " elements of " + f + " do not make " + payloadBytes + " payload bytes",
           generation, sequence);
+    }
+    if (view && count > 0 && f == dev.ddp4j.exchange.collective.WireFormat.FLOAT32) {
+      ByteBuffer payload = buf.duplicate();
+      payload.limit(payloadAt + payloadBytes).position(payloadAt);
+      return new Segment(generation, sequence, k, p, step, chunk, segment, (int) offset, count, (int) total,
+          sender, f, null, 0, payload.slice().order(ByteOrder.LITTLE_ENDIAN));
     }
     float[] data = arrays.apply(count);
     if (count > 0) {

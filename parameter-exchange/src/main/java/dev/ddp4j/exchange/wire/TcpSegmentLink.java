@@ -35,9 +35,16 @@ import org.slf4j.LoggerFactory;
  * A broken connection or a malformed frame closes the link with a warning; the collective in flight
  * then fails through the communicators' timeout, which names the silent rank.
  *
+ * <p>Received float32 segments are not decoded: each frame is read into a pooled direct buffer and
+ * the segment handed on carries a little-endian view of its payload, which the communicator combines
+ * or copies straight into the collective's buffer (the copy into an array first cost as much as the
+ * combine itself) and then gives back through {@link #recycle}. At most a window of segments (plus
+ * the one being read) is unconsumed, so the pool holds about that many frames.
+ *
  * <p>Threads: {@link #send} and {@link #sendAck} from the communicator's thread; one writer thread
- * encodes and writes segments (a small one with nothing queued before it the communicator writes itself), one reader thread reads, decodes and tells the communicator the
- * predecessor's segments, and one reads the successor's acknowledgements; an acknowledgement (a few
+ * encodes and writes segments (a small one with nothing queued before it the communicator writes
+ * itself), one reader thread reads frames and tells the communicator the predecessor's segments, and
+ * one reads the successor's acknowledgements; an acknowledgement (a few
  * dozen bytes, drained at once by the predecessor's acknowledgement reader) is written on the
  * communicator's thread itself, which saves a thread hand-off per acknowledgement. Set-up and
  * {@link #close()} from the owner's (RingNode's) thread.
@@ -70,6 +77,16 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
   private final java.util.concurrent.ConcurrentLinkedQueue<float[]> pool =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final java.util.Set<float[]> lent = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /**
+   * Direct frame buffers of {@link #maxFrameBytes} that the reader read a float32 segment into and
+   * whose payload view the communicator gave back ({@link #recycle}): the communicator combines
+   * straight from the frame, so the frame stays lent until then. Keyed by the payload view's identity
+   * ({@code ByteBuffer.equals} compares contents); a view not in the map is never reused.
+   */
+  private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> framePool =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.Map<ByteBuffer, ByteBuffer> lentFrames =
+      java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
   private final int poolElements;
   private final ByteBuffer inlineFrame = ByteBuffer.allocateDirect(INLINE_WRITE_MAX_BYTES + Integer.BYTES);
   private volatile ActorRef<?> successor;
@@ -197,10 +214,31 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
 
   @Override
   public void recycle(Segment segment) {
+    if (segment.payload() != null) {
+      ByteBuffer frame = lentFrames.remove(segment.payload());
+      if (frame != null) {
+        framePool.offer(frame);
+      }
+      return;
+    }
     float[] a = segment.data();
     if (lent.remove(a)) {
       pool.offer(a);
     }
+  }
+
+  /** A frame buffer of {@link #maxFrameBytes} for the reader: a pooled one, else a fresh one. */
+  private ByteBuffer borrowFrame() {
+    ByteBuffer f = framePool.poll();
+    return f != null ? f : ByteBuffer.allocateDirect(maxFrameBytes);
+  }
+
+  /** Marks {@code frame} lent until the segment with payload view {@code payload} is recycled. */
+  private void lendFrame(ByteBuffer payload, ByteBuffer frame) {
+    if (lentFrames.size() >= MAX_LENT) {
+      lentFrames.clear();  // as in borrow: frames of dropped segments are left to the collector
+    }
+    lentFrames.put(payload, frame);
   }
 
   /** An array for {@code count} decoded elements: a pooled one when it fits, else a fresh one. */
@@ -357,7 +395,6 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
 
   private void readLoop(Consumer<PeerMessage> deliver) {
     ByteBuffer header = ByteBuffer.allocate(Integer.BYTES);
-    ByteBuffer frame = ByteBuffer.allocateDirect(maxFrameBytes);
     try {
       while (!closed) {
         header.clear();
@@ -366,10 +403,17 @@ public final class TcpSegmentLink implements SegmentLink, AutoCloseable {
         if (size < 0 || size > maxFrameBytes) {
           throw new IOException("frame of " + size + " bytes exceeds the limit of " + maxFrameBytes);
         }
+        ByteBuffer frame = borrowFrame();
         frame.clear().limit(size);
         readFully(in, frame);
         frame.flip();
-        deliver.accept(SegmentCodec.read(frame, this::borrow));
+        Segment s = SegmentCodec.readView(frame, this::borrow);
+        if (s.payload() != null) {
+          lendFrame(s.payload(), frame);
+        } else {
+          framePool.offer(frame);
+        }
+        deliver.accept(s);
       }
     } catch (EOFException e) {
       if (!closed) {

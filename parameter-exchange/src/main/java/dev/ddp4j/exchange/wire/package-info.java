@@ -8,7 +8,9 @@
  *
  * <p>Lifetimes: Akka creates the serializer once per actor system. Threads: Artery's encoder and
  * decoder stages (and {@code SerializationExtension} callers) invoke it concurrently; it is stateless.
- * A decoded segment owns a fresh array; an encoded one is read from its sender's array during the call only.
+ * A segment the serializer decodes owns a fresh array; one the {@code TcpSegmentLink} reads is a view of
+ * a pooled frame until the communicator recycles it; an encoded one is read from its sender's array
+ * during the call only.
  * A {@code TcpSegmentLink} is owned by the {@code RingNode} that opened it and runs one writer and one
  * reader thread of its own; the communicator only calls its non-blocking {@code send}.
  */

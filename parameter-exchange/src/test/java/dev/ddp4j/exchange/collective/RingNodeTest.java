@@ -108,9 +108,12 @@ class RingNodeTest {
   @Test
   void configFitsTheSegmentIntoArteryFrames() {
     Config c = RingNode.config(2, "127.0.0.1", 0, ConfigFactory.empty());
-    assertEquals(RingNode.DEFAULT_SEGMENT_BYTES_ACROSS_JVMS, c.getBytes("ddp4j.exchange.segment-bytes"));
-    assertEquals(RingNode.DEFAULT_SEGMENT_BYTES_ACROSS_JVMS + RingNode.FRAME_HEADROOM_BYTES,
+    assertEquals(RingNode.DEFAULT_SEGMENT_BYTES_OVER_SIDE_CHANNEL, c.getBytes("ddp4j.exchange.segment-bytes"));
+    assertEquals(RingNode.DEFAULT_SEGMENT_BYTES_OVER_SIDE_CHANNEL + RingNode.FRAME_HEADROOM_BYTES,
         c.getBytes("akka.remote.artery.advanced.maximum-frame-size"));
+    Config artery = RingNode.config(2, "127.0.0.1", 0,
+        ConfigFactory.parseString(RingNode.BULK_TRANSPORT_KEY + " = artery"));
+    assertEquals(RingNode.DEFAULT_SEGMENT_BYTES_ACROSS_JVMS, artery.getBytes("ddp4j.exchange.segment-bytes"));
     assertEquals(List.of("ddp4j-rank-2"), c.getStringList("akka.cluster.roles"));
     assertEquals(false, c.getBoolean("akka.actor.allow-java-serialization"));
     assertTrue(ExchangeSettings.fromConfig(c).segmentBytes() > 0);
