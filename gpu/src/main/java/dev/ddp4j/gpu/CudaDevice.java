@@ -524,10 +524,14 @@ final class CudaDevice implements DeviceOps {
   public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Storage a, int aOffset, int lda,
       Storage b, int bOffset, int ldb, float beta, Storage c, int cOffset, int ldc) {
     makeCurrent.run();
+    GemmShape s = new GemmShape(transA, transB, m, n, k, lda, ldb, ldc);
+    if (a.dtype() == DType.BFLOAT16 && b.dtype() == DType.BFLOAT16 && c.dtype() == DType.FLOAT32) {
+      kernels.gemmBf16(s, alpha, ptr(a, aOffset), ptr(b, bOffset), beta, ptr(c, cOffset), stream);
+      return;
+    }
     if (a.dtype() != DType.FLOAT32 || b.dtype() != DType.FLOAT32 || c.dtype() != DType.FLOAT32) {
       throw unsupported("matmul", a.dtype() != DType.FLOAT32 ? a.dtype() : b.dtype());
     }
-    GemmShape s = new GemmShape(transA, transB, m, n, k, lda, ldb, ldc);
     if (tf32) {
       kernels.gemmTf32(s, alpha, ptr(a, aOffset), ptr(b, bOffset), beta, ptr(c, cOffset), stream);
     } else {

@@ -181,8 +181,9 @@ class CudaDeviceLaunchTest {
     device.copy(x, h);
     device.copy(h, f(4, 5));
     device.copy(new TensorView(x.storage(), new int[] {5, 4}, new int[] {1, 5}, 0), tensor(DType.BFLOAT16, 5, 4));
+    device.gemm(false, true, 4, 4, 5, 1f, h.storage(), 0, 5, h.storage(), 0, 5, 0f, f(4, 4).storage(), 0, 4);
     assertEquals(List.of(CudaKernel.F32_TO_BF16, CudaKernel.BF16_TO_F32, CudaKernel.COPY_STRIDED,
-        CudaKernel.F32_TO_BF16), launches);
+        CudaKernel.F32_TO_BF16, CudaKernel.GEMM_BF16), launches);
     assertEquals("converting torch.int64 to torch.float32 on cuda:0 is not implemented in this build; convert on the CPU",
         assertThrows(UnsupportedOperationException.class, () -> device.copy(tensor(DType.INT64, 3), f(3)))
             .getMessage());

@@ -88,6 +88,12 @@ final class Linalg {
   private static Tensor batchedProduct(Tensor a, Tensor b) {
     DType dt = a.dtype();
     DType ct = dt.computeType();
+    if (dt == DType.BFLOAT16 && Dispatch.anyOnDevice(a, b)) {
+      Tensor out = deviceBf16Product(a, b);
+      if (out != null) {
+        return out;
+      }
+    }
     if (dt != ct) {
       return Elementwise.castNoGrad(
           batchedProduct(Elementwise.castNoGrad(a, ct), Elementwise.castNoGrad(b, ct)), dt);
@@ -131,6 +137,31 @@ final class Linalg {
       }
     }
     return out;
+  }
+
+  /**
+   * A bfloat16 product on a device by the device's bfloat16 GEMM (tensor cores on CUDA): bfloat16 operands,
+   * float32 sums, one rounding of the result; the CPU's numerics. Null when an operand's layout needs a
+   * copy first (the caller then widens to float32).
+   */
+  private static Tensor deviceBf16Product(Tensor a, Tensor b) {
+    Device device = Dispatch.device("matmul", a, b);
+    int batch = a.shape[0];
+    int n = a.shape[1];
+    int k = a.shape[2];
+    int m = b.shape[2];
+    Operand oa = operand(a, n, k, a.stride[1], a.stride[2]);
+    Operand ob = operand(b, k, m, b.stride[1], b.stride[2]);
+    if (oa == null || ob == null) {
+      return null;
+    }
+    Tensor out = Tensor.empty(DType.FLOAT32, new int[] {batch, n, m}, device);
+    int ldc = Math.max(m, 1);
+    for (int i = 0; i < batch; i++) {
+      Dispatch.ops(device).gemm(oa.trans, ob.trans, n, m, k, 1f, a.storage, a.offset + i * a.stride[0], oa.ld,
+          b.storage, b.offset + i * b.stride[0], ob.ld, 0f, out.storage, i * n * m, ldc);
+    }
+    return Elementwise.castNoGrad(out, DType.BFLOAT16);
   }
 
   private static Tensor naiveProduct(Tensor a, Tensor b, Tensor out) {
@@ -255,6 +286,12 @@ final class Linalg {
       return linearNoAutocast(x.reshape(-1, w.shape[1]), w, b).view(outShape);
     }
     DType dt = x.dtype();
+    if (dt == DType.BFLOAT16 && Dispatch.anyOnDevice(x, w, b)) {
+      Tensor out = deviceBf16Linear(x, w, b);
+      if (out != null) {
+        return out;
+      }
+    }
     if (dt.isHalf()) {
       // As PyTorch on the CPU: the product and the bias add in float32, rounded once. The casts are
       // differentiable, so the backward also runs in float32 and rounds the input gradients.
@@ -296,6 +333,38 @@ final class Linalg {
       Gemm.dgemm(ox.trans, !ow.trans, n, outF, in, 1.0, ox.t.storage.d, ox.t.offset, ox.ld,
           ow.t.storage.d, ow.t.offset, ow.ld, b == null ? 0.0 : 1.0, out.storage.d, 0, ldc);
     }
+    boolean needX = x.requiresGrad();
+    boolean needW = w.requiresGrad();
+    boolean hasBias = b != null;
+    return FunctionNode.record(out, "AddmmBackward0", new Tensor[] {x, w, b}, new Tensor[] {x, w},
+        (g, s) -> new Tensor[] {
+            needX ? g.mm(s[1]) : null,
+            needW ? g.t().mm(s[0]) : null,
+            hasBias ? g.sum(0) : null});
+  }
+
+  /**
+   * bfloat16 linear on a device: the bias widened into a float32 output, one bfloat16 GEMM accumulating
+   * onto it, one rounding to bfloat16 (as the float32 path on the CPU rounds once). Null when an operand's
+   * layout needs a copy first.
+   */
+  private static Tensor deviceBf16Linear(Tensor x, Tensor w, Tensor b) {
+    Device device = Dispatch.device("linear", x, w, b);
+    int n = x.shape[0];
+    int in = w.shape[1];
+    int outF = w.shape[0];
+    Operand ox = operand(x, n, in, x.stride[0], x.stride[1]);
+    Operand ow = operand(w, outF, in, w.stride[0], w.stride[1]);
+    if (ox == null || ow == null) {
+      return null;
+    }
+    Tensor out32 = Tensor.empty(DType.FLOAT32, new int[] {n, outF}, device);
+    if (b != null) {
+      Elementwise.copyKernel(Elementwise.castNoGrad(b.detach(), DType.FLOAT32).expand(n, outF), out32);
+    }
+    Dispatch.ops(device).gemm(ox.trans, !ow.trans, n, outF, in, 1f, x.storage, x.offset, ox.ld, w.storage, w.offset,
+        ow.ld, b == null ? 0f : 1f, out32.storage, 0, Math.max(outF, 1));
+    Tensor out = Elementwise.castNoGrad(out32, DType.BFLOAT16);
     boolean needX = x.requiresGrad();
     boolean needW = w.requiresGrad();
     boolean hasBias = b != null;

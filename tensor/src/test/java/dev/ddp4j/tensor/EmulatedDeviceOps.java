@@ -171,8 +171,22 @@ public final class EmulatedDeviceOps implements DeviceOps {
   @Override
   public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Storage a, int aOffset,
       int lda, Storage b, int bOffset, int ldb, float beta, Storage c, int cOffset, int ldc) {
-    Gemm.sgemm(transA, transB, m, n, k, alpha, host(a).floats(), aOffset, lda, host(b).floats(), bOffset, ldb, beta,
+    // bfloat16 operands (the device's tensor-core GEMM) are widened exactly; sums stay float32.
+    Gemm.sgemm(transA, transB, m, n, k, alpha, widened(a), aOffset, lda, widened(b), bOffset, ldb, beta,
         host(c).floats(), cOffset, ldc);
+  }
+
+  private float[] widened(Storage s) {
+    Storage h = host(s);
+    if (h.dtype() != DType.BFLOAT16) {
+      return h.floats();
+    }
+    short[] bits = h.halves();
+    float[] f = new float[bits.length];
+    for (int i = 0; i < bits.length; i++) {
+      f[i] = Half.bf16ToFloat(bits[i]);
+    }
+    return f;
   }
 
   @Override

@@ -403,6 +403,11 @@ public final class BackendConformance {
         x.to(DType.BFLOAT16).to(device).to(DType.FLOAT32), 0, 0);
     assertClose("float32 to bfloat16 of a transposed view", x.t().to(DType.BFLOAT16),
         x.to(device).t().to(DType.BFLOAT16), 0, 0);
+    Tensor p = randn(30, 33, 40).to(DType.BFLOAT16);
+    Tensor q = randn(31, 40, 24).to(DType.BFLOAT16);
+    assertClose("bfloat16 mm (the device's bfloat16 GEMM)", p.mm(q), p.to(device).mm(q.to(device)), 1e-2, 1e-2);
+    assertClose("bfloat16 mm with a transposed operand", p.mm(q.t().contiguous().t()),
+        p.to(device).mm(q.t().contiguous().t().to(device)), 1e-2, 1e-2);
     for (Supplier<Module> model : List.<Supplier<Module>>of(Models::mlp, Models::leNet)) {
       Module cpuModel = model.get();
       Module devModel = model.get();

@@ -100,7 +100,8 @@ public interface DeviceOps {
   /**
    * Row-major {@code C = alpha·op(A)·op(B) + beta·C} with {@code C} [m, n] at {@code cOffset} with
    * pitch {@code ldc}; A is [m, k] ([k, m] when transA) with pitch lda, B is [k, n] ([n, k] when
-   * transB) with pitch ldb. When beta is 0, C is not read.
+   * transB) with pitch ldb. When beta is 0, C is not read. A and B are float32, or both bfloat16 (the
+   * bfloat16 GEMM: float32 sums into a float32 C).
    */
   void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Storage a, int aOffset, int lda,
       Storage b, int bOffset, int ldb, float beta, Storage c, int cOffset, int ldc);
