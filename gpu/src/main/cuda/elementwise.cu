@@ -7,6 +7,7 @@
 // layouts); other overlaps are undefined, as in PyTorch.
 #include "ddp4j_common.cuh"
 #include <cuda_bf16.h>
+#include <cuda_fp16.h>
 
 // Offset of the element with linear index i (row-major over s.shape) in the array whose strides
 // are `stride`.
@@ -151,6 +152,15 @@ extern "C" __global__ void f32_to_bool(const float* x, unsigned char* out, long 
 // bf16[i] = round-to-nearest-even(x[i]) (NaN stays NaN): input of the BF16 tensor-core GEMM.
 extern "C" __global__ void f32_to_bf16(const float* x, __nv_bfloat16* out, long long n) {
   GRID_STRIDE_LOOP(i, n) { out[i] = __float2bfloat16_rn(x[i]); }
+}
+
+// float16 <-> float32 (IEEE half, round to nearest even; overflow to inf, as a cast does): autocast's
+// fp16 casts. The products themselves run in float32 (no fp16 GEMM kernel).
+extern "C" __global__ void f32_to_f16(const float* x, __half* out, long long n) {
+  GRID_STRIDE_LOOP(i, n) { out[i] = __float2half_rn(x[i]); }
+}
+extern "C" __global__ void f16_to_f32(const __half* x, float* out, long long n) {
+  GRID_STRIDE_LOOP(i, n) { out[i] = __half2float(x[i]); }
 }
 
 // out[i] = x[i] widened exactly to float32.

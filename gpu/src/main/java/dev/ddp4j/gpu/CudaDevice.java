@@ -269,10 +269,20 @@ final class CudaDevice implements DeviceOps {
 
   private static CudaKernel conversion(DType from, DType to) {
     if (from == DType.FLOAT32) {
-      return to == DType.BFLOAT16 ? CudaKernel.F32_TO_BF16 : to == DType.BOOL ? CudaKernel.F32_TO_BOOL : null;
+      return switch (to) {
+        case BFLOAT16 -> CudaKernel.F32_TO_BF16;
+        case FLOAT16 -> CudaKernel.F32_TO_F16;
+        case BOOL -> CudaKernel.F32_TO_BOOL;
+        default -> null;
+      };
     }
     if (to == DType.FLOAT32) {
-      return from == DType.BFLOAT16 ? CudaKernel.BF16_TO_F32 : from == DType.BOOL ? CudaKernel.BOOL_TO_F32 : null;
+      return switch (from) {
+        case BFLOAT16 -> CudaKernel.BF16_TO_F32;
+        case FLOAT16 -> CudaKernel.F16_TO_F32;
+        case BOOL -> CudaKernel.BOOL_TO_F32;
+        default -> null;
+      };
     }
     return null;
   }

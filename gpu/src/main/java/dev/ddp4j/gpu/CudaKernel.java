@@ -36,6 +36,8 @@ public enum CudaKernel {
   COPY_STRIDED("elementwise", "copy_strided_f32"),
   F32_TO_BF16("elementwise", "f32_to_bf16"),
   BF16_TO_F32("elementwise", "bf16_to_f32"),
+  F32_TO_F16("elementwise", "f32_to_f16"),
+  F16_TO_F32("elementwise", "f16_to_f32"),
   BOOL_TO_F32("elementwise", "bool_to_f32"),
   F32_TO_BOOL("elementwise", "f32_to_bool"),
   SUM_PARTIAL("reduce", "sum_partial_f32"),

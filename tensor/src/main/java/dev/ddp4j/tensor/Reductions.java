@@ -287,10 +287,10 @@ final class Reductions {
    * contiguous tensor, then one sum over the middle of [before, reduced, after].
    */
   private static Tensor deviceSum(Tensor t, boolean[] mask) {
-    if (t.dtype() == DType.BFLOAT16) {
+    if (t.dtype().isHalf()) {
       // Summed in float32 and rounded once, as the CPU sums 16-bit floats.
       return Elementwise.castNoGrad(deviceSum(Elementwise.castNoGrad(t.detach(), DType.FLOAT32), mask),
-          DType.BFLOAT16);
+          t.dtype());
     }
     Dispatch.requireFloat32("sum", t);
     int n = t.dim();

@@ -73,9 +73,9 @@ public final class EmulatedDeviceOps implements DeviceOps {
 
   @Override
   public void copy(TensorView src, TensorView dst) {
-    // The conversions the CUDA backend has kernels for: float32 <-> bfloat16 and float32 <-> bool.
+    // The conversions the CUDA backend has kernels for: float32 <-> bfloat16, float16 and bool.
     DType other = src.dtype() == DType.FLOAT32 ? dst.dtype() : dst.dtype() == DType.FLOAT32 ? src.dtype() : null;
-    boolean supported = other == DType.BFLOAT16 || other == DType.BOOL;
+    boolean supported = other == DType.BFLOAT16 || other == DType.FLOAT16 || other == DType.BOOL;
     if (src.dtype() != dst.dtype() && !supported) {
       throw new UnsupportedOperationException("converting " + src.dtype() + " to " + dst.dtype() + " on " + device
           + " is not implemented in this build");

@@ -172,11 +172,6 @@ class TrainCommandTest {
       assertTrue(r.err().contains("--device cuda is not available: cuda:0 requested but CUDA is unavailable: "),
           r.err());
     }
-    r = run("train", "--device", "cuda", "--amp", "fp16");
-    assertEquals(2, r.exitCode());
-    // Without a driver: the probe's reason; with one: what this build does not do on a GPU.
-    assertTrue(r.err().contains("--device cuda is not available: cuda:0 requested but CUDA is unavailable: ")
-        || r.err().contains("--device cuda does not support --amp fp16"), r.err());
     r = run("train", "--device", "tpu");
     assertEquals(2, r.exitCode());
     assertTrue(r.err().contains("--device: bad device 'tpu': expected cpu, cuda or cuda:N"), r.err());

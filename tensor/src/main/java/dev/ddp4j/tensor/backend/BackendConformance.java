@@ -6,6 +6,7 @@ import dev.ddp4j.tensor.Generator;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
 import dev.ddp4j.tensor.amp.Autocast;
+import dev.ddp4j.tensor.amp.GradScaler;
 import dev.ddp4j.tensor.models.Models;
 import dev.ddp4j.tensor.nn.F;
 import dev.ddp4j.tensor.nn.Module;
@@ -59,6 +60,7 @@ public final class BackendConformance {
     c.add(new Check("binary cross-entropy (XOR network)", BackendConformance::bce));
     c.add(new Check("bfloat16 autocast (conversions; MLP and CNN forward and backward)",
         BackendConformance::autocastBf16));
+    c.add(new Check("float16 autocast with a GradScaler (conversions; MLP steps)", BackendConformance::autocastFp16));
     c.add(new Check("errors", BackendConformance::errors));
     return c;
   }
@@ -430,6 +432,49 @@ public final class BackendConformance {
         require(pd.get(i).grad().dtype() == DType.FLOAT32, "master gradients stay float32");
         assertClose("autocast gradient of parameter " + i, pc.get(i).grad(), pd.get(i).grad(), 5e-2, 2e-3);
       }
+    }
+  }
+
+  private static void autocastFp16(Device device) {
+    Tensor x = randn(32, 5, 7).mul(1000);
+    assertClose("float32 to float16 (with overflow to inf)", x.mul(100).to(DType.FLOAT16),
+        x.mul(100).to(device).to(DType.FLOAT16), 0, 0);
+    assertClose("float16 to float32", x.to(DType.FLOAT16).to(DType.FLOAT32),
+        x.to(DType.FLOAT16).to(device).to(DType.FLOAT32), 0, 0);
+    Module cpuModel = Models.mlp();
+    Module devModel = Models.mlp();
+    devModel.loadStateDict(cpuModel.stateDict(), true);
+    devModel.to(device);
+    SGD cpuOpt = new SGD(cpuModel.parameters(), 0.05, 0.9);
+    SGD devOpt = new SGD(devModel.parameters(), 0.05, 0.9);
+    GradScaler cpuScaler = new GradScaler();
+    GradScaler devScaler = new GradScaler();
+    Generator gen = new Generator(77);
+    for (int step = 0; step < 3; step++) {
+      Tensor in = Torch.randn(gen, DType.FLOAT32, 8, 1, 28, 28);
+      Tensor labels = Torch.randint(0, 10, 8);
+      Tensor lc;
+      Tensor ld;
+      cpuOpt.zeroGrad();
+      devOpt.zeroGrad();
+      try (Autocast.Scope ignored = Autocast.enable(DType.FLOAT16)) {
+        lc = F.crossEntropy(cpuModel.forward(in), labels);
+        ld = F.crossEntropy(devModel.forward(in.to(device)), labels.to(device));
+      }
+      cpuScaler.scale(lc).backward();
+      devScaler.scale(ld).backward();
+      cpuScaler.step(cpuOpt);
+      devScaler.step(devOpt);
+      cpuScaler.update();
+      devScaler.update();
+      assertClose("fp16 autocast loss at step " + step, lc, ld, 2e-2, 1e-3);
+    }
+    require(cpuScaler.getScale() == devScaler.getScale(), "the loss scales differ: " + cpuScaler.getScale() + " and "
+        + devScaler.getScale());
+    List<Tensor> pc = cpuModel.parameters();
+    List<Tensor> pd = devModel.parameters();
+    for (int i = 0; i < pc.size(); i++) {
+      assertClose("fp16 autocast: parameter " + i + " after 3 steps", pc.get(i), pd.get(i), 2e-2, 1e-3);
     }
   }
 

@@ -40,8 +40,8 @@ public interface DeviceOps {
 
   /**
    * {@code dst[i] = src[i]} over dst's shape; src's strides may be 0 (a broadcast). Same dtype, or a
-   * conversion between float32 and bfloat16 (round to nearest even; autocast's casts) or bool (0/1;
-   * non-zero is true). Float32 views may have any strides; other dtypes, and conversions, need a
+   * conversion between float32 and bfloat16 or float16 (round to nearest even; autocast's casts) or
+   * bool (0/1; non-zero is true). Float32 views may have any strides; other dtypes, and conversions, need a
    * contiguous destination.
    */
   void copy(TensorView src, TensorView dst);
