@@ -338,7 +338,7 @@ final class ConvOps {
     }
   }
 
-  // ------------------------------------------------------------------ pooling
+  // ------------------------------------------------------------------ device paths (convolution and pooling)
 
   /** {kh, kw, strideH, strideW, padH, padW, dilH, dilW}: the geometry array of {@link DeviceOps}. */
   private static int[] deviceGeometry(ConvGeometry g) {
@@ -449,6 +449,8 @@ final class ConvOps {
           return new Tensor[] {gx.view(origShape)};
         });
   }
+
+  // ------------------------------------------------------------------ pooling
 
   private static Tensor batched(String op, Tensor input) {
     if (input.dim() != 3 && input.dim() != 4) {

@@ -333,14 +333,7 @@ final class Linalg {
       Gemm.dgemm(ox.trans, !ow.trans, n, outF, in, 1.0, ox.t.storage.d, ox.t.offset, ox.ld,
           ow.t.storage.d, ow.t.offset, ow.ld, b == null ? 0.0 : 1.0, out.storage.d, 0, ldc);
     }
-    boolean needX = x.requiresGrad();
-    boolean needW = w.requiresGrad();
-    boolean hasBias = b != null;
-    return FunctionNode.record(out, "AddmmBackward0", new Tensor[] {x, w, b}, new Tensor[] {x, w},
-        (g, s) -> new Tensor[] {
-            needX ? g.mm(s[1]) : null,
-            needW ? g.t().mm(s[0]) : null,
-            hasBias ? g.sum(0) : null});
+    return recordLinear(out, x, w, b);
   }
 
   /**
@@ -365,6 +358,11 @@ final class Linalg {
     Dispatch.ops(device).gemm(ox.trans, !ow.trans, n, outF, in, 1f, x.storage, x.offset, ox.ld, w.storage, w.offset,
         ow.ld, b == null ? 0f : 1f, out32.storage, 0, Math.max(outF, 1));
     Tensor out = Elementwise.castNoGrad(out32, DType.BFLOAT16);
+    return recordLinear(out, x, w, b);
+  }
+
+  /** Records linear's backward: {@code g·w} for x, {@code gᵀ·x} for w, the batch sum of g for the bias. */
+  private static Tensor recordLinear(Tensor out, Tensor x, Tensor w, Tensor b) {
     boolean needX = x.requiresGrad();
     boolean needW = w.requiresGrad();
     boolean hasBias = b != null;

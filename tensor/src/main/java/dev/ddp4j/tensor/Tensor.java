@@ -113,16 +113,7 @@ public final class Tensor {
 
   /** True when the elements are laid out row-major without gaps (size-1 dims ignored). */
   public boolean isContiguous() {
-    int expected = 1;
-    for (int i = shape.length - 1; i >= 0; i--) {
-      if (shape[i] != 1) {
-        if (stride[i] != expected) {
-          return false;
-        }
-        expected *= shape[i];
-      }
-    }
-    return true;
+    return TensorView.isContiguous(shape, stride);
   }
 
   // ---------------------------------------------------------------- autograd

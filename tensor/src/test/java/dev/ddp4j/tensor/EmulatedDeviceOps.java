@@ -294,14 +294,21 @@ public final class EmulatedDeviceOps implements DeviceOps {
     }
   }
 
-  private static ConvGeometry poolGeometry(int height, int width, int outH, int outW, int[] g) {
+  /** The pooling geometry (ceil mode or not) that gives the caller's output size. */
+  private static ConvGeometry pooling(java.util.function.Function<Boolean, ConvGeometry> withCeil, int outH,
+      int outW) {
     for (boolean ceil : new boolean[] {false, true}) {
-      ConvGeometry p = ConvGeometry.maxPool2d(1, height, width, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], ceil);
+      ConvGeometry p = withCeil.apply(ceil);
       if (p.outH() == outH && p.outW() == outW) {
         return p;
       }
     }
     throw new AssertionError("no pooling geometry gives " + outH + "x" + outW);
+  }
+
+  private static ConvGeometry poolGeometry(int height, int width, int outH, int outW, int[] g) {
+    return pooling(ceil -> ConvGeometry.maxPool2d(1, height, width, g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7],
+        ceil), outH, outW);
   }
 
   @Override
@@ -333,13 +340,8 @@ public final class EmulatedDeviceOps implements DeviceOps {
   }
 
   private static ConvGeometry avgGeometry(int height, int width, int outH, int outW, int[] g) {
-    for (boolean ceil : new boolean[] {false, true}) {
-      ConvGeometry p = ConvGeometry.avgPool2d(1, height, width, g[0], g[1], g[2], g[3], g[4], g[5], ceil);
-      if (p.outH() == outH && p.outW() == outW) {
-        return p;
-      }
-    }
-    throw new AssertionError("no pooling geometry gives " + outH + "x" + outW);
+    return pooling(ceil -> ConvGeometry.avgPool2d(1, height, width, g[0], g[1], g[2], g[3], g[4], g[5], ceil), outH,
+        outW);
   }
 
   @Override

@@ -29,6 +29,11 @@ public record TensorView(Storage storage, int[] shape, int[] stride, int offset)
 
   /** True when the elements are laid out row-major without gaps (size-1 dimensions ignored). */
   public boolean isContiguous() {
+    return isContiguous(shape, stride);
+  }
+
+  /** True when {@code stride} lays {@code shape} out row-major without gaps (size-1 dimensions ignored). */
+  public static boolean isContiguous(int[] shape, int[] stride) {
     int expected = 1;
     for (int i = shape.length - 1; i >= 0; i--) {
       if (shape[i] != 1) {
