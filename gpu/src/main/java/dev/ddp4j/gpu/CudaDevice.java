@@ -586,31 +586,33 @@ final class CudaDevice implements DeviceOps {
 
   /** geometry = {kh, kw, strideH, strideW, padH, padW, dilH, dilW}; the kernels take pad before stride. */
   @Override
-  public void im2col(TensorView image, int channels, int height, int width, int[] geometry, int outH, int outW,
-      TensorView col) {
+  public void im2col(TensorView images, int batch, int channels, int height, int width, int[] geometry, int outH,
+      int outW, TensorView col) {
     makeCurrent.run();
-    long n = (long) channels * outH * outW;
+    long n = (long) batch * channels * outH * outW;
     if (n > 0) {
       kernels.launch(CudaKernel.IM2COL, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
-          convArgs(KernelArgs.of().ptr(ptr(image)).ptr(ptr(col)), channels, height, width, geometry, outH, outW));
+          convArgs(KernelArgs.of().ptr(ptr(images)).ptr(ptr(col)), batch, channels, height, width, geometry, outH,
+              outW));
     }
   }
 
   @Override
-  public void col2im(TensorView col, int channels, int height, int width, int[] geometry, int outH, int outW,
-      TensorView image) {
+  public void col2im(TensorView col, int batch, int channels, int height, int width, int[] geometry, int outH,
+      int outW, TensorView images) {
     makeCurrent.run();
-    long n = (long) channels * height * width;
+    long n = (long) batch * channels * height * width;
     if (n > 0) {
       kernels.launch(CudaKernel.COL2IM, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
-          convArgs(KernelArgs.of().ptr(ptr(col)).ptr(ptr(image)), channels, height, width, geometry, outH, outW));
+          convArgs(KernelArgs.of().ptr(ptr(col)).ptr(ptr(images)), batch, channels, height, width, geometry, outH,
+              outW));
     }
   }
 
-  private static KernelArgs convArgs(KernelArgs args, int channels, int height, int width, int[] g, int outH,
-      int outW) {
-    return args.i64(channels).i64(height).i64(width).i32(g[0]).i32(g[1]).i32(g[4]).i32(g[5]).i32(g[2]).i32(g[3])
-        .i32(g[6]).i32(g[7]).i64(outH).i64(outW);
+  private static KernelArgs convArgs(KernelArgs args, int batch, int channels, int height, int width, int[] g,
+      int outH, int outW) {
+    return args.i64(batch).i64(channels).i64(height).i64(width).i32(g[0]).i32(g[1]).i32(g[4]).i32(g[5]).i32(g[2])
+        .i32(g[3]).i32(g[6]).i32(g[7]).i64(outH).i64(outW);
   }
 
   private static KernelArgs poolArgs(KernelArgs args, int planes, int height, int width, int outH, int outW,

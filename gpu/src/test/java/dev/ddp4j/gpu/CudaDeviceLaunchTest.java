@@ -150,10 +150,10 @@ class CudaDeviceLaunchTest {
     device.sgdUpdate(a, b, out, true, 0.1, 0.9, 0, 1e-4, false);
     device.sgdUpdate(a, b, null, false, 0.1, 0, 0, 0, false);
     int[] geometry = {5, 5, 1, 1, 2, 2, 1, 1};
-    TensorView image = f(1, 28, 28);
-    TensorView col = f(25, 28 * 28);
-    device.im2col(image, 1, 28, 28, geometry, 28, 28, col);
-    device.col2im(col, 1, 28, 28, geometry, 28, 28, image);
+    TensorView images = f(2, 1, 28, 28);
+    TensorView col = f(25, 2 * 28 * 28);
+    device.im2col(images, 2, 1, 28, 28, geometry, 28, 28, col);
+    device.col2im(col, 2, 1, 28, 28, geometry, 28, 28, images);
     int[] pool = {2, 2, 2, 2, 0, 0, 1, 1};
     TensorView pooled = f(6, 14, 14);
     TensorView indices = tensor(DType.INT64, 6, 14, 14);

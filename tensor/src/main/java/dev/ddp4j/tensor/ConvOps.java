@@ -2,7 +2,6 @@ package dev.ddp4j.tensor;
 
 import dev.ddp4j.tensor.amp.Autocast;
 import dev.ddp4j.tensor.backend.DeviceOps;
-import dev.ddp4j.tensor.backend.TensorView;
 import dev.ddp4j.tensor.cpu.ConvGeometry;
 import dev.ddp4j.tensor.cpu.Gemm;
 import dev.ddp4j.tensor.cpu.Im2col;
@@ -346,21 +345,25 @@ final class ConvOps {
         g.dilationW()};
   }
 
-  /** {@link #forward} on a device: per image, im2col into one column buffer and one GEMM; then the bias. */
+  /**
+   * {@link #forward} on a device: the whole batch unfolded into one column matrix [k, n·positions], one GEMM
+   * into [outC, n·positions], permuted into NCHW; then the bias. A handful of launches per layer whatever
+   * the batch (a launch per image would make large batches launch-bound).
+   */
   private static void deviceForward(Tensor x, Tensor w, Tensor bias, Tensor out, ConvGeometry g) {
     DeviceOps ops = Dispatch.ops(out);
     int n = x.shape[0];
     int outC = w.shape[0];
     int k = g.colRows();
     int cols = g.outPlaneSize();
-    int[] geometry = deviceGeometry(g);
-    Tensor col = Tensor.empty(DType.FLOAT32, new int[] {k, cols}, out.device());
-    for (int i = 0; i < n; i++) {
-      ops.im2col(imageView(x, i), g.channels(), g.height(), g.width(), geometry, g.outH(), g.outW(),
-          Dispatch.view(col));
-      ops.gemm(false, false, outC, cols, k, 1f, w.storage, w.offset, Math.max(k, 1), col.storage, 0,
-          Math.max(cols, 1), 0f, out.storage, out.offset + i * outC * cols, Math.max(cols, 1));
-    }
+    int wide = Math.multiplyExact(n, cols);
+    Tensor col = Tensor.empty(DType.FLOAT32, new int[] {k, wide}, out.device());
+    ops.im2col(Dispatch.view(x), n, g.channels(), g.height(), g.width(), deviceGeometry(g), g.outH(), g.outW(),
+        Dispatch.view(col));
+    Tensor product = Tensor.empty(DType.FLOAT32, new int[] {outC, wide}, out.device());
+    ops.gemm(false, false, outC, wide, k, 1f, w.storage, w.offset, Math.max(k, 1), col.storage, 0, Math.max(wide, 1),
+        0f, product.storage, 0, Math.max(wide, 1));
+    Elementwise.copyKernel(product.view(outC, n, cols).permute(1, 0, 2), out.view(n, outC, cols));
     if (bias != null) {
       Tensor b = bias.view(1, outC, 1, 1);
       Elementwise.kernel(BinaryOp.ADD, 1.0, out, b, out);
@@ -368,8 +371,8 @@ final class ConvOps {
   }
 
   /**
-   * {@link #backward} on a device: gw = Σ_images go[i] · im2col(x[i])ᵀ (accumulated by the GEMM's beta),
-   * gx[i] = col2im(wᵀ · go[i]).
+   * {@link #backward} on a device, batched as the forward: go permuted to [outC, n·positions];
+   * gw = go · colᵀ and the input's columns = wᵀ · go, one GEMM each; col2im back into gx.
    */
   private static void deviceBackward(Tensor x, Tensor w, Tensor go, ConvGeometry g, Tensor gx, Tensor gw) {
     DeviceOps ops = Dispatch.ops(go);
@@ -377,29 +380,24 @@ final class ConvOps {
     int outC = w.shape[0];
     int k = g.colRows();
     int cols = g.outPlaneSize();
+    int wide = Math.multiplyExact(n, cols);
+    int ld = Math.max(wide, 1);
     int[] geometry = deviceGeometry(g);
-    Tensor col = Tensor.empty(DType.FLOAT32, new int[] {k, cols}, go.device());
-    for (int i = 0; i < n; i++) {
-      int goOff = go.offset + i * outC * cols;
-      if (gw != null) {
-        ops.im2col(imageView(x, i), g.channels(), g.height(), g.width(), geometry, g.outH(), g.outW(),
-            Dispatch.view(col));
-        ops.gemm(false, true, outC, k, cols, 1f, go.storage, goOff, Math.max(cols, 1), col.storage, 0,
-            Math.max(cols, 1), i == 0 ? 0f : 1f, gw.storage, gw.offset, Math.max(k, 1));
-      }
-      if (gx != null) {
-        ops.gemm(true, false, k, cols, outC, 1f, w.storage, w.offset, Math.max(k, 1), go.storage, goOff,
-            Math.max(cols, 1), 0f, col.storage, 0, Math.max(cols, 1));
-        ops.col2im(Dispatch.view(col), g.channels(), g.height(), g.width(), geometry, g.outH(), g.outW(),
-            imageView(gx, i));
-      }
+    Tensor goWide = Tensor.empty(DType.FLOAT32, new int[] {outC, wide}, go.device());
+    Elementwise.copyKernel(go.view(n, outC, cols).permute(1, 0, 2), goWide.view(outC, n, cols));
+    Tensor col = Tensor.empty(DType.FLOAT32, new int[] {k, wide}, go.device());
+    if (gw != null) {
+      ops.im2col(Dispatch.view(x), n, g.channels(), g.height(), g.width(), geometry, g.outH(), g.outW(),
+          Dispatch.view(col));
+      ops.gemm(false, true, outC, k, wide, 1f, goWide.storage, 0, ld, col.storage, 0, ld, 0f, gw.storage, gw.offset,
+          Math.max(k, 1));
     }
-  }
-
-  /** Image i of a contiguous [n, c, h, w] tensor as a contiguous [c, h, w] view. */
-  private static TensorView imageView(Tensor t, int i) {
-    int[] shape = {t.shape[1], t.shape[2], t.shape[3]};
-    return new TensorView(t.storage, shape, Shapes.contiguousStrides(shape), t.offset + i * t.stride[0]);
+    if (gx != null) {
+      ops.gemm(true, false, k, wide, outC, 1f, w.storage, w.offset, Math.max(k, 1), goWide.storage, 0, ld, 0f,
+          col.storage, 0, ld);
+      ops.col2im(Dispatch.view(col), n, g.channels(), g.height(), g.width(), geometry, g.outH(), g.outW(),
+          Dispatch.view(gx));
+    }
   }
 
   /** Max pooling on a device; the indices stay on the device for the backward. */

@@ -270,21 +270,40 @@ public final class EmulatedDeviceOps implements DeviceOps {
   }
 
   @Override
-  public void im2col(TensorView image, int channels, int height, int width, int[] geometry, int outH, int outW,
-      TensorView col) {
+  public void im2col(TensorView images, int batch, int channels, int height, int width, int[] geometry, int outH,
+      int outW, TensorView col) {
     ConvGeometry g = convGeometry(channels, height, width, geometry);
     checkOut(g, outH, outW);
-    Im2col.im2col(host(image.storage()).floats(), image.offset(), g, host(col.storage()).floats(), col.offset());
+    int positions = outH * outW;
+    int rows = g.colRows();
+    float[] one = new float[rows * positions];
+    float[] c = host(col.storage()).floats();
+    for (int n = 0; n < batch; n++) {
+      Im2col.im2col(host(images.storage()).floats(), images.offset() + n * channels * height * width, g, one, 0);
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(one, r * positions, c, col.offset() + r * batch * positions + n * positions, positions);
+      }
+    }
   }
 
   @Override
-  public void col2im(TensorView col, int channels, int height, int width, int[] geometry, int outH, int outW,
-      TensorView image) {
+  public void col2im(TensorView col, int batch, int channels, int height, int width, int[] geometry, int outH,
+      int outW, TensorView images) {
     ConvGeometry g = convGeometry(channels, height, width, geometry);
     checkOut(g, outH, outW);
-    float[] im = host(image.storage()).floats();
-    java.util.Arrays.fill(im, image.offset(), image.offset() + channels * height * width, 0f);
-    Im2col.col2im(host(col.storage()).floats(), col.offset(), g, im, image.offset());
+    int positions = outH * outW;
+    int rows = g.colRows();
+    float[] one = new float[rows * positions];
+    float[] c = host(col.storage()).floats();
+    float[] im = host(images.storage()).floats();
+    for (int n = 0; n < batch; n++) {
+      for (int r = 0; r < rows; r++) {
+        System.arraycopy(c, col.offset() + r * batch * positions + n * positions, one, r * positions, positions);
+      }
+      int off = images.offset() + n * channels * height * width;
+      java.util.Arrays.fill(im, off, off + channels * height * width, 0f);
+      Im2col.col2im(one, 0, g, im, off);
+    }
   }
 
   private static void checkOut(ConvGeometry g, int outH, int outW) {

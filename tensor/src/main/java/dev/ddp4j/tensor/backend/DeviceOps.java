@@ -127,16 +127,17 @@ public interface DeviceOps {
       double dampening, double weightDecay, boolean nesterov);
 
   /**
-   * Unfolds one contiguous image [channels, height, width] at {@code image.offset()} into the column matrix
-   * [channels·kh·kw, outH·outW] at {@code col.offset()}; {@code geometry} is {kh, kw, strideH, strideW, padH,
-   * padW, dilH, dilW}, as for {@link #maxPool2d}.
+   * Unfolds a batch of contiguous images [batch, channels, height, width] at {@code images.offset()} into the
+   * column matrix [channels·kh·kw, batch·outH·outW] at {@code col.offset()} (image n's output positions in
+   * columns n·outH·outW on), so that one GEMM convolves the batch; {@code geometry} is {kh, kw, strideH,
+   * strideW, padH, padW, dilH, dilW}, as for {@link #maxPool2d}.
    */
-  void im2col(TensorView image, int channels, int height, int width, int[] geometry, int outH, int outW,
-      TensorView col);
+  void im2col(TensorView images, int batch, int channels, int height, int width, int[] geometry, int outH,
+      int outW, TensorView col);
 
-  /** The adjoint of {@link #im2col}: overwrites the image with the sums of the column entries read from it. */
-  void col2im(TensorView col, int channels, int height, int width, int[] geometry, int outH, int outW,
-      TensorView image);
+  /** The adjoint of {@link #im2col}: overwrites the images with the sums of the column entries read from them. */
+  void col2im(TensorView col, int batch, int channels, int height, int width, int[] geometry, int outH, int outW,
+      TensorView images);
 
   /**
    * Max pooling of contiguous x [planes, height, width] into out [planes, outH, outW] with int64 indices
