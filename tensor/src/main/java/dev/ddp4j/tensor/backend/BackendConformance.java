@@ -8,6 +8,7 @@ import dev.ddp4j.tensor.Torch;
 import dev.ddp4j.tensor.amp.Autocast;
 import dev.ddp4j.tensor.amp.GradScaler;
 import dev.ddp4j.tensor.models.Models;
+import dev.ddp4j.tensor.nn.BatchNorm2d;
 import dev.ddp4j.tensor.nn.F;
 import dev.ddp4j.tensor.nn.Module;
 import dev.ddp4j.tensor.optim.Adam;
@@ -57,6 +58,7 @@ public final class BackendConformance {
     c.add(new Check("module.to and SGD training (MLP)", d -> training(d, Models::mlp, new int[] {16, 1, 28, 28})));
     c.add(new Check("SGD training (LeNet CNN)", d -> training(d, Models::leNet, new int[] {8, 1, 28, 28})));
     c.add(new Check("Adam training (MLP)", BackendConformance::adam));
+    c.add(new Check("BatchNorm2d (training statistics, running buffers, eval)", BackendConformance::batchNorm));
     c.add(new Check("binary cross-entropy (XOR network)", BackendConformance::bce));
     c.add(new Check("bfloat16 autocast (conversions; MLP and CNN forward and backward)",
         BackendConformance::autocastBf16));
@@ -387,6 +389,19 @@ public final class BackendConformance {
     for (int i = 0; i < pc.size(); i++) {
       assertClose("Adam: parameter " + i + " after 3 steps", pc.get(i), pd.get(i), 1e-3, 1e-4);
     }
+  }
+
+  private static void batchNorm(Device device) {
+    BatchNorm2d cpu = new BatchNorm2d(3);
+    BatchNorm2d dev = new BatchNorm2d(3);
+    dev.to(device);
+    Tensor x = randn(33, 4, 3, 5, 5);
+    compare("BatchNorm2d in training", device, t -> (t.get(0).device().equals(device) ? dev : cpu).forward(t.get(0)), x);
+    assertClose("running mean", cpu.runningMean, dev.runningMean);
+    assertClose("running var", cpu.runningVar, dev.runningVar);
+    cpu.eval();
+    dev.eval();
+    assertClose("BatchNorm2d in eval", cpu.forward(x), dev.forward(x.to(device)));
   }
 
   private static void bce(Device device) {
