@@ -236,7 +236,7 @@ final class CudaDevice implements DeviceOps {
     if (dst.dtype() != DType.FLOAT32) {
       throw unsupported("a strided copy", dst.dtype());
     }
-    kernels.launch(CudaKernel.COPY_STRIDED, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
+    kernels.elementwise(CudaKernel.COPY_STRIDED, n, stream,
         KernelArgs.of().shape(strided(dst, src, null)).ptr(ptr(src)).ptr(ptr(dst)));
   }
 
@@ -263,8 +263,7 @@ final class CudaDevice implements DeviceOps {
       }
       x = dense(src);
     }
-    kernels.launch(kernel, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
-        KernelArgs.of().ptr(ptr(x)).ptr(ptr(dst)).i64(n));
+    kernels.elementwise(kernel, n, stream, KernelArgs.of().ptr(ptr(x)).ptr(ptr(dst)).i64(n));
   }
 
   private static CudaKernel conversion(DType from, DType to) {
@@ -325,7 +324,7 @@ final class CudaDevice implements DeviceOps {
     int compare = comparison(op);
     DType outType = compare >= 0 ? DType.BOOL : DType.FLOAT32;
     if (op == BinaryOp.SECOND && out.dtype() == b.dtype()) {
-      copy(b, out);
+      copy(b, out); // copy_ and fill_, in any dtype the copy supports
       return;
     }
     if (out.dtype() != outType || a.dtype() != DType.FLOAT32 || b.dtype() != DType.FLOAT32) {
@@ -337,16 +336,12 @@ final class CudaDevice implements DeviceOps {
       return;
     }
     if (compare >= 0) {
-      kernels.launch(CudaKernel.COMPARE_BCAST, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0,
-          stream, KernelArgs.of().shape(strided(out, a, b)).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)).i32(compare));
+      kernels.elementwise(CudaKernel.COMPARE_BCAST, n, stream,
+          KernelArgs.of().shape(strided(out, a, b)).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)).i32(compare));
       return;
     }
     CudaKernel kernel;
     switch (op) {
-      case SECOND -> {
-        copy(b, out);
-        return;
-      }
       case ADD -> {
         if (alpha == 1) {
           kernel = CudaKernel.ADD_BCAST;
@@ -357,8 +352,8 @@ final class CudaDevice implements DeviceOps {
           Storage scaled = scratch(n);
           TensorView dense = new TensorView(scaled, out.shape(), contiguousStrides(out.shape()), 0);
           copy(b, dense);
-          kernels.launch(CudaKernel.MUL_SCALAR, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0,
-              stream, KernelArgs.of().ptr(ptr(scaled, 0)).f32((float) alpha).ptr(ptr(scaled, 0)).i64(n));
+          kernels.elementwise(CudaKernel.MUL_SCALAR, n, stream,
+              KernelArgs.of().ptr(ptr(scaled, 0)).f32((float) alpha).ptr(ptr(scaled, 0)).i64(n));
           b = dense;
           kernel = CudaKernel.ADD_BCAST;
         }
@@ -371,7 +366,7 @@ final class CudaDevice implements DeviceOps {
       default -> throw new UnsupportedOperationException(op.name().toLowerCase(Locale.ROOT) + " on " + device
           + " is not implemented in this build; move the tensors to the CPU with to(Device.CPU)");
     }
-    kernels.launch(kernel, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
+    kernels.elementwise(kernel, n, stream,
         KernelArgs.of().shape(strided(out, a, b)).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)));
   }
 
@@ -382,10 +377,8 @@ final class CudaDevice implements DeviceOps {
       throw unsupported("where", out.dtype() != DType.FLOAT32 ? out.dtype() : src.dtype());
     }
     int n = out.numel();
-    if (n > 0) {
-      kernels.launch(CudaKernel.MASKED_COPY, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
-          KernelArgs.of().shape(strided(out, src, mask)).ptr(ptr(src)).ptr(ptr(mask)).ptr(ptr(out)));
-    }
+    kernels.elementwise(CudaKernel.MASKED_COPY, n, stream,
+        KernelArgs.of().shape(strided(out, src, mask)).ptr(ptr(src)).ptr(ptr(mask)).ptr(ptr(out)));
   }
 
   @Override
@@ -399,7 +392,7 @@ final class CudaDevice implements DeviceOps {
       // Walks index's shape: out strides, self strides (a), index strides (b).
       StridedShape s = new StridedShape(longs(index.shape()), longs(out.stride()), longs(self.stride()),
           longs(index.stride()));
-      kernels.launch(CudaKernel.GATHER, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
+      kernels.elementwise(CudaKernel.GATHER, n, stream,
           KernelArgs.of().shape(s).ptr(ptr(self)).ptr(ptr(index)).ptr(ptr(out)).i32(dim).i64(self.shape()[dim]));
     }
   }
@@ -415,7 +408,7 @@ final class CudaDevice implements DeviceOps {
       // Walks index's shape: target strides (out), src strides (a), index strides (b).
       StridedShape s = new StridedShape(longs(index.shape()), longs(out.stride()), longs(src.stride()),
           longs(index.stride()));
-      kernels.launch(CudaKernel.SCATTER_ADD, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
+      kernels.elementwise(CudaKernel.SCATTER_ADD, n, stream,
           KernelArgs.of().shape(s).ptr(ptr(src)).ptr(ptr(index)).ptr(ptr(out)).i32(dim).i64(out.shape()[dim]));
     }
   }
@@ -465,8 +458,7 @@ final class CudaDevice implements DeviceOps {
     TensorView x = dense(a);
     TensorView y = out.isContiguous() ? out
         : new TensorView(scratch(n), out.shape(), contiguousStrides(out.shape()), 0);
-    kernels.launch(kernel, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
-        KernelArgs.of().ptr(ptr(x)).ptr(ptr(y)).i64(n));
+    kernels.elementwise(kernel, n, stream, KernelArgs.of().ptr(ptr(x)).ptr(ptr(y)).i64(n));
     if (y != out) {
       copy(y, out);
     }
@@ -476,11 +468,9 @@ final class CudaDevice implements DeviceOps {
   public void reluBackward(TensorView g, TensorView y, TensorView out) {
     makeCurrent.run();
     int n = out.numel();
-    if (n > 0) {
-      // The kernel's "x > 0" test reads relu's output here: y > 0 exactly where x > 0.
-      kernels.launch(CudaKernel.RELU_BACKWARD, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0,
-          stream, KernelArgs.of().ptr(ptr(y)).ptr(ptr(g)).ptr(ptr(out)).i64(n));
-    }
+    // The kernel's "x > 0" test reads relu's output here: y > 0 exactly where x > 0.
+    kernels.elementwise(CudaKernel.RELU_BACKWARD, n, stream,
+        KernelArgs.of().ptr(ptr(y)).ptr(ptr(g)).ptr(ptr(out)).i64(n));
   }
 
   // ------------------------------------------------------------------ reductions, softmax, loss
@@ -503,7 +493,7 @@ final class CudaDevice implements DeviceOps {
           KernelArgs.of().ptr(ptr(partial, 0)).i64(blocks).ptr(ptr(out)));
       return;
     }
-    kernels.launch(CudaKernel.SUM_DIM, CudaKernels.gridStrideBlocks(results), 1, CudaKernels.BLOCK_THREADS, 0, stream,
+    kernels.elementwise(CudaKernel.SUM_DIM, results, stream,
         KernelArgs.of().ptr(ptr(x)).ptr(ptr(out)).i64(outer).i64(size).i64(inner));
   }
 
@@ -511,10 +501,8 @@ final class CudaDevice implements DeviceOps {
   public void maxDim(TensorView x, int outer, int size, int inner, TensorView values, TensorView indices) {
     makeCurrent.run();
     long results = (long) outer * inner;
-    if (results > 0) {
-      kernels.launch(CudaKernel.MAX_DIM, CudaKernels.gridStrideBlocks(results), 1, CudaKernels.BLOCK_THREADS, 0,
-          stream, KernelArgs.of().ptr(ptr(x)).ptr(ptr(values)).ptr(ptr(indices)).i64(outer).i64(size).i64(inner));
-    }
+    kernels.elementwise(CudaKernel.MAX_DIM, results, stream,
+        KernelArgs.of().ptr(ptr(x)).ptr(ptr(values)).ptr(ptr(indices)).i64(outer).i64(size).i64(inner));
   }
 
   private static int rowBlocks(long rows) {
@@ -590,11 +578,9 @@ final class CudaDevice implements DeviceOps {
       int outW, TensorView col) {
     makeCurrent.run();
     long n = (long) batch * channels * outH * outW;
-    if (n > 0) {
-      kernels.launch(CudaKernel.IM2COL, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
-          convArgs(KernelArgs.of().ptr(ptr(images)).ptr(ptr(col)), batch, channels, height, width, geometry, outH,
-              outW));
-    }
+    kernels.elementwise(CudaKernel.IM2COL, n, stream,
+        convArgs(KernelArgs.of().ptr(ptr(images)).ptr(ptr(col)), batch, channels, height, width, geometry, outH,
+            outW));
   }
 
   @Override
@@ -602,11 +588,9 @@ final class CudaDevice implements DeviceOps {
       int outW, TensorView images) {
     makeCurrent.run();
     long n = (long) batch * channels * height * width;
-    if (n > 0) {
-      kernels.launch(CudaKernel.COL2IM, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
-          convArgs(KernelArgs.of().ptr(ptr(col)).ptr(ptr(images)), batch, channels, height, width, geometry, outH,
-              outW));
-    }
+    kernels.elementwise(CudaKernel.COL2IM, n, stream,
+        convArgs(KernelArgs.of().ptr(ptr(col)).ptr(ptr(images)), batch, channels, height, width, geometry, outH,
+            outW));
   }
 
   private static KernelArgs convArgs(KernelArgs args, int batch, int channels, int height, int width, int[] g,
@@ -626,11 +610,9 @@ final class CudaDevice implements DeviceOps {
       TensorView out, TensorView indices) {
     makeCurrent.run();
     long n = (long) planes * outH * outW;
-    if (n > 0) {
-      kernels.launch(CudaKernel.MAX_POOL2D, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
-          poolArgs(KernelArgs.of().ptr(ptr(x)).ptr(ptr(out)).ptr(ptr(indices)), planes, height, width, outH, outW,
-              geometry));
-    }
+    kernels.elementwise(CudaKernel.MAX_POOL2D, n, stream,
+        poolArgs(KernelArgs.of().ptr(ptr(x)).ptr(ptr(out)).ptr(ptr(indices)), planes, height, width, outH, outW,
+            geometry));
   }
 
   @Override
@@ -638,11 +620,9 @@ final class CudaDevice implements DeviceOps {
       int outW, int[] geometry, TensorView gradIn) {
     makeCurrent.run();
     long n = (long) planes * height * width;
-    if (n > 0) {
-      kernels.launch(CudaKernel.MAX_POOL2D_BACKWARD, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0,
-          stream, poolArgs(KernelArgs.of().ptr(ptr(gradOut)).ptr(ptr(indices)).ptr(ptr(gradIn)), planes, height,
-              width, outH, outW, geometry));
-    }
+    kernels.elementwise(CudaKernel.MAX_POOL2D_BACKWARD, n, stream,
+        poolArgs(KernelArgs.of().ptr(ptr(gradOut)).ptr(ptr(indices)).ptr(ptr(gradIn)), planes, height, width, outH,
+            outW, geometry));
   }
 
   private static KernelArgs avgPoolArgs(KernelArgs args, int planes, int height, int width, int outH, int outW,
@@ -656,11 +636,9 @@ final class CudaDevice implements DeviceOps {
       boolean countIncludePad, TensorView out) {
     makeCurrent.run();
     long n = (long) planes * outH * outW;
-    if (n > 0) {
-      kernels.launch(CudaKernel.AVG_POOL2D, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0, stream,
-          avgPoolArgs(KernelArgs.of().ptr(ptr(x)).ptr(ptr(out)), planes, height, width, outH, outW, geometry,
-              countIncludePad));
-    }
+    kernels.elementwise(CudaKernel.AVG_POOL2D, n, stream,
+        avgPoolArgs(KernelArgs.of().ptr(ptr(x)).ptr(ptr(out)), planes, height, width, outH, outW, geometry,
+        countIncludePad));
   }
 
   @Override
@@ -668,11 +646,9 @@ final class CudaDevice implements DeviceOps {
       int[] geometry, boolean countIncludePad, TensorView gradIn) {
     makeCurrent.run();
     long n = (long) planes * height * width;
-    if (n > 0) {
-      kernels.launch(CudaKernel.AVG_POOL2D_BACKWARD, CudaKernels.gridStrideBlocks(n), 1, CudaKernels.BLOCK_THREADS, 0,
-          stream, avgPoolArgs(KernelArgs.of().ptr(ptr(gradOut)).ptr(ptr(gradIn)), planes, height, width, outH, outW,
-              geometry, countIncludePad));
-    }
+    kernels.elementwise(CudaKernel.AVG_POOL2D_BACKWARD, n, stream,
+        avgPoolArgs(KernelArgs.of().ptr(ptr(gradOut)).ptr(ptr(gradIn)), planes, height, width, outH, outW, geometry,
+        countIncludePad));
   }
 
   @Override

@@ -155,7 +155,8 @@ public final class CudaKernels implements AutoCloseable {
     return (int) Math.min((n + BLOCK_THREADS - 1) / BLOCK_THREADS, MAX_GRID_STRIDE_BLOCKS);
   }
 
-  private void elementwise(CudaKernel kernel, long n, CUstream stream, KernelArgs args) {
+  /** Launches a grid-stride kernel over {@code n} elements (nothing when {@code n == 0}). */
+  void elementwise(CudaKernel kernel, long n, CUstream stream, KernelArgs args) {
     if (n > 0) {
       launch(kernel, gridStrideBlocks(n), 1, BLOCK_THREADS, 0, stream, args);
     }

@@ -2,12 +2,14 @@ package dev.ddp4j.tensor;
 
 import dev.ddp4j.tensor.amp.Autocast;
 import dev.ddp4j.tensor.backend.DeviceOps;
+import dev.ddp4j.tensor.backend.TensorView;
 import dev.ddp4j.tensor.cpu.ConvGeometry;
 import dev.ddp4j.tensor.cpu.Gemm;
 import dev.ddp4j.tensor.cpu.Im2col;
 import dev.ddp4j.tensor.cpu.Pooling;
 import dev.ddp4j.tensor.cpu.WideIm2col;
 import java.util.Arrays;
+import java.util.function.BiConsumer;
 
 /**
  * 2-D convolution (im2col + GEMM, groups = 1) and max/average pooling on NCHW tensors, forward and
@@ -400,52 +402,58 @@ final class ConvOps {
     }
   }
 
-  /** Max pooling on a device; the indices stay on the device for the backward. */
-  private static Tensor deviceMaxPool2d(Tensor input, Tensor in4, ConvGeometry plane) {
-    Dispatch.requireFloat32("maxPool2d", input);
-    DeviceOps ops = Dispatch.ops(input);
-    int n = in4.shape[0];
-    int c = in4.shape[1];
-    int[] geometry = deviceGeometry(plane);
+  /** A pooling op's device kernels: runs the forward and returns its backward (go into gx). */
+  @FunctionalInterface
+  private interface DevicePooling {
+    BiConsumer<TensorView, TensorView> forward(DeviceOps ops, TensorView x, TensorView out);
+  }
+
+  /**
+   * Pooling on a device: the batch as N·C planes, the forward and the recorded backward from
+   * {@code kernels}, the 3-d input's shape restored.
+   */
+  private static Tensor devicePool(String op, String backwardName, Tensor input, Tensor in4, ConvGeometry plane,
+      DevicePooling kernels) {
+    Dispatch.requireFloat32(op, input);
     Tensor x = in4.detach().contiguous();
-    Tensor out = Tensor.empty(DType.FLOAT32, new int[] {n, c, plane.outH(), plane.outW()}, input.device());
-    Tensor indices = Tensor.empty(DType.INT64, out.shape, input.device());
-    ops.maxPool2d(Dispatch.view(x), n * c, plane.height(), plane.width(), plane.outH(), plane.outW(), geometry,
-        Dispatch.view(out), Dispatch.view(indices));
+    Tensor out = Tensor.empty(DType.FLOAT32, new int[] {in4.shape[0], in4.shape[1], plane.outH(), plane.outW()},
+        input.device());
+    BiConsumer<TensorView, TensorView> backward = kernels.forward(Dispatch.ops(input), Dispatch.view(x),
+        Dispatch.view(out));
     Tensor result = input.dim() == 3 ? out.squeeze(0) : out;
     int[] inShape = x.shape;
     int[] origShape = input.shape;
-    return FunctionNode.record(result, "MaxPool2DWithIndicesBackward0", new Tensor[] {input}, new Tensor[0],
-        (grad, sv) -> {
-          Tensor go = grad.contiguous();
-          Tensor gx = Tensor.empty(DType.FLOAT32, inShape, go.device());
-          Dispatch.ops(go).maxPool2dBackward(Dispatch.view(go), Dispatch.view(indices), n * c, plane.height(),
-              plane.width(), plane.outH(), plane.outW(), geometry, Dispatch.view(gx));
-          return new Tensor[] {gx.view(origShape)};
-        });
+    return FunctionNode.record(result, backwardName, new Tensor[] {input}, new Tensor[0], (grad, sv) -> {
+      Tensor go = grad.contiguous();
+      Tensor gx = Tensor.empty(DType.FLOAT32, inShape, go.device());
+      backward.accept(Dispatch.view(go), Dispatch.view(gx));
+      return new Tensor[] {gx.view(origShape)};
+    });
+  }
+
+  /** Max pooling on a device; the indices stay on the device for the backward. */
+  private static Tensor deviceMaxPool2d(Tensor input, Tensor in4, ConvGeometry plane) {
+    int planes = in4.shape[0] * in4.shape[1];
+    int[] geometry = deviceGeometry(plane);
+    return devicePool("maxPool2d", "MaxPool2DWithIndicesBackward0", input, in4, plane, (ops, x, out) -> {
+      Tensor indices = Tensor.empty(DType.INT64, out.shape(), input.device());
+      ops.maxPool2d(x, planes, plane.height(), plane.width(), plane.outH(), plane.outW(), geometry, out,
+          Dispatch.view(indices));
+      return (go, gx) -> ops.maxPool2dBackward(go, Dispatch.view(indices), planes, plane.height(), plane.width(),
+          plane.outH(), plane.outW(), geometry, gx);
+    });
   }
 
   /** Average pooling on a device. */
   private static Tensor deviceAvgPool2d(Tensor input, Tensor in4, ConvGeometry plane, boolean countIncludePad) {
-    Dispatch.requireFloat32("avgPool2d", input);
-    int n = in4.shape[0];
-    int c = in4.shape[1];
+    int planes = in4.shape[0] * in4.shape[1];
     int[] geometry = deviceGeometry(plane);
-    Tensor x = in4.detach().contiguous();
-    Tensor out = Tensor.empty(DType.FLOAT32, new int[] {n, c, plane.outH(), plane.outW()}, input.device());
-    Dispatch.ops(input).avgPool2d(Dispatch.view(x), n * c, plane.height(), plane.width(), plane.outH(), plane.outW(),
-        geometry, countIncludePad, Dispatch.view(out));
-    Tensor result = input.dim() == 3 ? out.squeeze(0) : out;
-    int[] inShape = x.shape;
-    int[] origShape = input.shape;
-    return FunctionNode.record(result, "AvgPool2DBackward0", new Tensor[] {input}, new Tensor[0],
-        (grad, sv) -> {
-          Tensor go = grad.contiguous();
-          Tensor gx = Tensor.empty(DType.FLOAT32, inShape, go.device());
-          Dispatch.ops(go).avgPool2dBackward(Dispatch.view(go), n * c, plane.height(), plane.width(), plane.outH(),
-              plane.outW(), geometry, countIncludePad, Dispatch.view(gx));
-          return new Tensor[] {gx.view(origShape)};
-        });
+    return devicePool("avgPool2d", "AvgPool2DBackward0", input, in4, plane, (ops, x, out) -> {
+      ops.avgPool2d(x, planes, plane.height(), plane.width(), plane.outH(), plane.outW(), geometry, countIncludePad,
+          out);
+      return (go, gx) -> ops.avgPool2dBackward(go, planes, plane.height(), plane.width(), plane.outH(), plane.outW(),
+          geometry, countIncludePad, gx);
+    });
   }
 
   // ------------------------------------------------------------------ pooling

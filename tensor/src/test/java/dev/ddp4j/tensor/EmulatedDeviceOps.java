@@ -280,9 +280,7 @@ public final class EmulatedDeviceOps implements DeviceOps {
     float[] c = host(col.storage()).floats();
     for (int n = 0; n < batch; n++) {
       Im2col.im2col(host(images.storage()).floats(), images.offset() + n * channels * height * width, g, one, 0);
-      for (int r = 0; r < rows; r++) {
-        System.arraycopy(one, r * positions, c, col.offset() + r * batch * positions + n * positions, positions);
-      }
+      imageColumns(one, c, col.offset(), rows, batch, positions, n, true);
     }
   }
 
@@ -297,12 +295,26 @@ public final class EmulatedDeviceOps implements DeviceOps {
     float[] c = host(col.storage()).floats();
     float[] im = host(images.storage()).floats();
     for (int n = 0; n < batch; n++) {
-      for (int r = 0; r < rows; r++) {
-        System.arraycopy(c, col.offset() + r * batch * positions + n * positions, one, r * positions, positions);
-      }
+      imageColumns(one, c, col.offset(), rows, batch, positions, n, false);
       int off = images.offset() + n * channels * height * width;
       java.util.Arrays.fill(im, off, off + channels * height * width, 0f);
       Im2col.col2im(one, 0, g, im, off);
+    }
+  }
+
+  /**
+   * Copies image n's block [rows, positions] to ({@code intoBatch}) or from its columns of the batch's column
+   * matrix [rows, batch·positions] at {@code off}.
+   */
+  private static void imageColumns(float[] one, float[] cols, int off, int rows, int batch, int positions, int n,
+      boolean intoBatch) {
+    for (int r = 0; r < rows; r++) {
+      int at = off + r * batch * positions + n * positions;
+      if (intoBatch) {
+        System.arraycopy(one, r * positions, cols, at, positions);
+      } else {
+        System.arraycopy(cols, at, one, r * positions, positions);
+      }
     }
   }
 
