@@ -17,11 +17,18 @@ public enum ReduceOp {
   /** Elementwise maximum ({@link Math#max(float, float)}: a NaN anywhere gives NaN). */
   MAX;
 
+  /**
+   * Whether the JVM was started with {@code --add-modules jdk.incubator.vector}. Kept here, not in
+   * {@link VectorSum}: verifying that class loads the Vector API's, so touching it at all without the
+   * module fails with a NoClassDefFoundError instead of taking the plain loop.
+   */
+  private static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+
   /** Combines {@code src[srcOff, srcOff + n)} into {@code dst[dstOff, dstOff + n)} in place. */
   void combine(float[] dst, int dstOff, float[] src, int srcOff, int n) {
     switch (this) {
       case SUM, AVG -> {
-        if (VectorSum.PRESENT) {
+        if (VECTOR_API) {
           VectorSum.add(dst, dstOff, src, srcOff, n);
           return;
         }
@@ -44,7 +51,7 @@ public enum ReduceOp {
   void combine(float[] dst, int dstOff, ByteBuffer src, int n) {
     switch (this) {
       case SUM, AVG -> {
-        if (VectorSum.PRESENT) {
+        if (VECTOR_API) {
           VectorSum.add(dst, dstOff, src, n);
           return;
         }

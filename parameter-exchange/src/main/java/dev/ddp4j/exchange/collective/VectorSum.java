@@ -10,13 +10,10 @@ import jdk.incubator.vector.VectorSpecies;
  * leaves the plain loop scalar here, and summing straight from a received frame's little-endian bytes
  * spares decoding it into an array first (about 80 against 180 µs per MiB on this 2-core AVX-512 host).
  *
- * <p>Loaded only when the JVM has {@code jdk.incubator.vector} ({@link #PRESENT}, checked by
- * {@link ReduceOp}); stateless, any thread.
+ * <p>Loaded only when the JVM has {@code jdk.incubator.vector} (checked by {@link ReduceOp}: this
+ * class cannot even be verified without it); stateless, any thread.
  */
 final class VectorSum {
-  /** Whether the JVM was started with {@code --add-modules jdk.incubator.vector}. */
-  static final boolean PRESENT = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
-
   private VectorSum() {}
 
   /** Adds {@code src[srcOff, srcOff + n)} into {@code dst[dstOff, dstOff + n)}. */
@@ -60,7 +57,7 @@ final class VectorSum {
     }
   }
 
-  /** Holds the species apart so that reading {@link #PRESENT} loads no Vector API class. */
+  /** The species and the JDK's buffer-load capability, looked up once. */
   private static final class Species {
     static final VectorSpecies<Float> FLOATS = FloatVector.SPECIES_PREFERRED;
     /** Whether {@code FloatVector.fromByteBuffer} exists (JDK 17 and 18; removed in 19). */

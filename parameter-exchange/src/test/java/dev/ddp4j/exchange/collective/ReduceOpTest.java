@@ -1,9 +1,16 @@
 package dev.ddp4j.exchange.collective;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Combining from an array and from a frame's little-endian bytes gives exactly the scalar loop's values. */
@@ -69,5 +76,42 @@ class ReduceOpTest {
     }
     ReduceOp.SUM.combine(dst, 0, p, n);
     assertArrayEquals(want, dst);
+  }
+
+  /**
+   * A JVM started without {@code --add-modules jdk.incubator.vector} (a library user who does not know
+   * the flag) combines with the plain loops and gets the same values; touching the Vector API class
+   * there used to fail with a NoClassDefFoundError on the first received segment.
+   */
+  @Test
+  void withoutTheVectorModuleTheSameValuesComeFromThePlainLoops() throws IOException, InterruptedException {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process p = new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
+        WithoutVectorModule.class.getName()))
+        .redirectErrorStream(true)
+        .start();
+    String output;
+    try {
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child JVM did not finish in 60 s");
+    } finally {
+      output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.destroyForcibly();
+    }
+    assertEquals(0, p.exitValue(), "child JVM failed:\n" + output);
+    assertTrue(output.contains("vector module absent; combines match"), output);
+  }
+
+  /** Run in a JVM without the Vector API module by the test above; exits 1 on any mismatch. */
+  static final class WithoutVectorModule {
+    public static void main(String[] args) {
+      if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+        System.out.println("the vector module is present: the check would prove nothing");
+        System.exit(1);
+      }
+      ReduceOpTest t = new ReduceOpTest();
+      t.combiningFromArraysAndFramesMatchesTheScalarLoopBitForBit();
+      t.aLongFrameCombinesLikeTheArray();
+      System.out.println("vector module absent; combines match");
+    }
   }
 }
