@@ -20,8 +20,11 @@ import java.util.concurrent.Executors;
  * One rank: owns its communicator (a child actor), and, on its own compute thread
  * ({@code ddp4j-rank-R-compute}, a single-thread executor), its model replica, optimizer and data
  * shard ({@link RankCompute}). Forward, backward and step never run on an Akka dispatcher thread: the
- * actor hands one step at a time to the compute thread and learns of its end by a message, so between
- * steps it answers control messages (pause, resume, stop, report) at once.
+ * actor hands steps to the compute thread and learns of each end by a message, so it answers control
+ * messages (pause, resume, stop, report) at once. It keeps the next step queued behind the running one
+ * ({@link #MAX_IN_FLIGHT}): the compute thread goes from one step straight into the next instead of
+ * idling through two thread hand-offs (its report to this actor, this actor's next order), which took
+ * about 0.3 ms (median; 0.7 ms mean) of a 10 ms step between two rank JVMs on two cores.
  *
  * <p>Protocol with its {@link TrainingCoordinator} (the parent):
  * <ol type="a">
@@ -41,6 +44,9 @@ import java.util.concurrent.Executors;
  * Only the actor's thread touches its fields; the compute thread only runs the tasks it is given.
  */
 public final class RankActor extends AbstractBehavior<RankActor.Command> {
+
+  /** Steps (and the final snapshot) handed to the compute thread and not yet reported done: the running one and one queued. */
+  static final int MAX_IN_FLIGHT = 2;
 
   /** The messages a rank understands. */
   public sealed interface Command {}
@@ -94,7 +100,11 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   private long totalSteps;
   private long pauseAt = Long.MAX_VALUE;
   private boolean pauseReported;
-  private boolean busy;
+  /** Work on the compute thread not yet reported done: setup, steps, the final snapshot. */
+  private int inFlight;
+  /** Steps handed to the compute thread and not yet reported, oldest first: cancelled on failure or stop. */
+  private final java.util.ArrayDeque<CompletableFuture<RankCompute.StepResult>> pending = new java.util.ArrayDeque<>();
+  private boolean snapshotStarted;
   private boolean stopRequested;
   private boolean finished;
   private double lastLoss = Double.NaN;
@@ -159,7 +169,7 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
     if (m.group() != null) {
       communicator.tell(new Communicator.NewGeneration(m.group()));
     }
-    busy = true;
+    inFlight++;
     ActorRef<Command> self = getContext().getSelf();
     CompletableFuture.supplyAsync(() -> new RankCompute(rank, spec, collective, turns, rank), compute)
         .whenComplete((c, e) -> self.tell(new SetupDone(c, e)));
@@ -167,7 +177,7 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   }
 
   private Behavior<Command> onSetupDone(SetupDone m) {
-    busy = false;
+    inFlight--;
     if (m.failure() != null) {
       return fail(-1, m.failure());
     }
@@ -177,9 +187,14 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   }
 
   private Behavior<Command> onStepDone(StepDone m) {
-    busy = false;
+    inFlight--;
+    pending.pollFirst();
+    if (finished || stopRequested) {
+      // A step cancelled (or still finishing) after a failure or a stop: nothing more is reported.
+      return stopRequested && inFlight == 0 ? Behaviors.stopped() : this;
+    }
     if (m.failure() != null) {
-      return fail(nextStep - 1, m.failure());
+      return fail(nextStep - 1 - pending.size(), m.failure());
     }
     lastLoss = m.result().loss();
     coordinator.tell(new TrainingCoordinator.RankStepped(rank, m.result()));
@@ -187,19 +202,20 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   }
 
   private Behavior<Command> onSnapshotDone(SnapshotDone m) {
-    busy = false;
+    inFlight--;
     if (m.failure() != null) {
       return fail(nextStep, m.failure());
     }
     finished = true;
     coordinator.tell(new TrainingCoordinator.RankFinished(rank, nextStep, m.state()));
-    return stopRequested ? Behaviors.stopped() : this;
+    return stopRequested && inFlight == 0 ? Behaviors.stopped() : this;
   }
 
   private Behavior<Command> onPauseAt(PauseAt m) {
     pauseAt = m.step();
     pauseReported = false;
-    // Where this rank will hold: not before a step it has already started (it finishes that one).
+    // Where this rank will hold: not before a step it has already handed to the compute thread (it
+    // finishes those, the queued one included).
     coordinator.tell(new TrainingCoordinator.RankHolding(rank, Math.max(pauseAt, nextStep)));
     return next();
   }
@@ -212,47 +228,70 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
 
   private Behavior<Command> onStop(Stop m) {
     stopRequested = true;
-    return busy ? this : Behaviors.stopped();
+    cancelPending(1);
+    return inFlight == 0 ? Behaviors.stopped() : this;
+  }
+
+  /**
+   * Cancels the steps handed over after the {@code keep} oldest: the compute thread skips a cancelled step
+   * that has not started (its report still comes, and is ignored). A stop keeps the running step, which
+   * ends as before; a failure cancels what follows it.
+   */
+  private void cancelPending(int keep) {
+    int i = 0;
+    for (CompletableFuture<RankCompute.StepResult> f : pending) {
+      if (i++ >= keep) {
+        f.cancel(false);
+      }
+    }
   }
 
   private Behavior<Command> onReport(Report m) {
+    boolean busy = inFlight > 0;
     m.replyTo().tell(new RankStatus(rank, nextStep, totalSteps, busy, !busy && nextStep >= pauseAt, lastLoss));
     return this;
   }
 
-  /** Starts the next piece of work on the compute thread, or reports why there is none. */
+  /** Hands the next pieces of work to the compute thread (up to {@link #MAX_IN_FLIGHT}), or reports why there is none. */
   private Behavior<Command> next() {
-    if (busy || state == null || finished) {
+    if (state == null || finished) {
       return this;
     }
     if (stopRequested) {
-      return Behaviors.stopped();
+      return inFlight == 0 ? Behaviors.stopped() : this;
     }
     ActorRef<Command> self = getContext().getSelf();
-    if (nextStep >= totalSteps) {
-      busy = true;
-      RankCompute s = state;
-      CompletableFuture.supplyAsync(() -> reportsWeights ? s.stateDict() : null, compute)
-          .whenComplete((st, e) -> self.tell(new SnapshotDone(st, e)));
-      return this;
-    }
-    if (nextStep >= pauseAt) {
-      if (!pauseReported) {
-        pauseReported = true;
-        coordinator.tell(new TrainingCoordinator.RankPaused(rank, nextStep));
-      }
-      return this;
-    }
-    busy = true;
-    nextStep++;
     RankCompute s = state;
-    CompletableFuture.supplyAsync(s::step, compute).whenComplete((r, e) -> self.tell(new StepDone(r, e)));
+    while (inFlight < MAX_IN_FLIGHT) {
+      if (nextStep >= totalSteps) {
+        if (!snapshotStarted) {
+          snapshotStarted = true;
+          inFlight++;
+          CompletableFuture.supplyAsync(() -> reportsWeights ? s.stateDict() : null, compute)
+              .whenComplete((st, e) -> self.tell(new SnapshotDone(st, e)));
+        }
+        return this;
+      }
+      if (nextStep >= pauseAt) {
+        if (inFlight == 0 && !pauseReported) {
+          pauseReported = true;
+          coordinator.tell(new TrainingCoordinator.RankPaused(rank, nextStep));
+        }
+        return this;
+      }
+      inFlight++;
+      nextStep++;
+      CompletableFuture<RankCompute.StepResult> step = CompletableFuture.supplyAsync(s::step, compute);
+      pending.addLast(step);
+      step.whenComplete((r, e) -> self.tell(new StepDone(r, e)));
+    }
     return this;
   }
 
   private Behavior<Command> fail(long step, Throwable failure) {
     Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
         ? failure.getCause() : failure;
+    cancelPending(0);
     coordinator.tell(new TrainingCoordinator.RankFailed(rank, step, cause));
     // Stay (idle) until the coordinator stops the run, so that the failure, not the rank's end, is what it sees.
     finished = true;
