@@ -37,7 +37,10 @@ import picocli.CommandLine.Spec;
  * NCCL's tests define them: algbw = bytes / t, busbw = algbw x 2(N-1)/N. Each iteration refills the
  * buffer (untimed), passes a barrier and times one allreduce; an iteration's time is the largest over
  * the ranks; the median over the iterations after warm-up is reported (the method of the gloo peer
- * benchmark, so the figures compare).
+ * benchmark, so the figures compare). Before that plan, each size repeats the same untimed iterations
+ * for {@code --warmup-seconds} (2 s unless set): the JIT compiles the path first, as a JVM benchmark
+ * harness (JMH) would do, where gloo is compiled C++ and its 20 warm-up iterations suffice;
+ * {@code --warmup-seconds 0} runs the peer's plan alone, from a cold JVM.
  *
  * <p>Ranks are separate JVMs on 127.0.0.1 (this one is rank 0 and starts the others on its own
  * classpath and JVM flags; they meet through {@link RingNode}), or with {@code --in-process} actor
@@ -50,6 +53,9 @@ import picocli.CommandLine.Spec;
 public final class BenchAllreduceCommand implements Callable<Integer> {
   private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration CHILD_EXIT_TIMEOUT = Duration.ofSeconds(60);
+  private static final double MAX_WARMUP_SECONDS = 600;
+  /** Iterations timed to size the warm-up. */
+  private static final int WARMUP_PROBES = 5;
 
   @Spec
   private CommandSpec spec;
@@ -80,6 +86,11 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
           + "(default: " + RingNode.BULK_TRANSPORT_KEY + ").")
   private String transport;
 
+  @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "2",
+      description = "Untimed iterations of each size for about S seconds before its timed plan, so that the JIT "
+          + "has compiled the path (default: ${DEFAULT-VALUE}; 0: the gloo peer's plan alone, from a cold JVM).")
+  private double warmupSeconds;
+
   @Option(names = "--child-rank", hidden = true, defaultValue = "-1")
   private int childRank;
 
@@ -90,6 +101,10 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     if (ranks < 1) {
       throw new CommandLine.ParameterException(spec.commandLine(), "--ranks must be >= 1, got " + ranks);
+    }
+    if (!(warmupSeconds >= 0) || warmupSeconds > MAX_WARMUP_SECONDS) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--warmup-seconds must be between 0 and " + MAX_WARMUP_SECONDS + ", got " + warmupSeconds);
     }
     long[] bytes = new long[sizes.length];
     for (int i = 0; i < sizes.length; i++) {
@@ -104,9 +119,11 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
     }
     PrintStream out = System.out;
     if (!json) {
-      out.printf(Locale.ROOT, "# allreduce float32 SUM, %d ranks, %s%n", ranks,
+      out.printf(Locale.ROOT, "# allreduce float32 SUM, %d ranks, %s; %s%n", ranks,
           inProcess ? "one JVM (buffers by reference)" : "one JVM each on 127.0.0.1, bulk segments over "
-              + overrides.withFallback(ConfigFactory.load()).getString(RingNode.BULK_TRANSPORT_KEY));
+              + overrides.withFallback(ConfigFactory.load()).getString(RingNode.BULK_TRANSPORT_KEY),
+          warmupSeconds > 0 ? String.format(Locale.ROOT, "each size warmed up for %.1f s first", warmupSeconds)
+              : "no warm-up beyond the peer's plan");
       out.printf(Locale.ROOT, "%10s %8s %14s %12s %12s%n", "bytes", "iters", "median", "algbw GB/s", "busbw GB/s");
     }
     if (inProcess) {
@@ -150,6 +167,7 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
       if (window != null) {
         args.addAll(List.of("--window", String.valueOf(window)));
       }
+      args.addAll(List.of("--warmup-seconds", String.valueOf(warmupSeconds)));
       if (transport != null) {
         args.addAll(List.of("--transport", transport));
       }
@@ -216,6 +234,7 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
       int iters = plan[1];
       float[] buffer = new float[n];
       float[] times = new float[iters];
+      jitWarmup(c, rank, buffer);
       for (int it = 0; it < warm + iters; it++) {
         Arrays.fill(buffer, 1f);
         get(c.barrier());
@@ -249,6 +268,31 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "%10d %8d %11.1f us %12.4f %12.4f%n", size, iters, median * 1e6, algbw, busbw);
     }
     out.flush();
+  }
+
+  /**
+   * Repeats the timed loop's iteration (refill, barrier, allreduce), untimed, for about
+   * {@link #warmupSeconds}: rank 0 times a few and all ranks take its count (a MAX allreduce), so that
+   * every rank issues the same collectives.
+   */
+  private void jitWarmup(Collective c, int rank, float[] buffer) throws Exception {
+    if (warmupSeconds <= 0) {
+      return;
+    }
+    long t0 = System.nanoTime();
+    for (int i = 0; i < WARMUP_PROBES; i++) {
+      Arrays.fill(buffer, 1f);
+      get(c.barrier());
+      get(c.allReduce(buffer, ReduceOp.SUM));
+    }
+    double perIteration = (System.nanoTime() - t0) / 1e9 / WARMUP_PROBES;
+    float[] count = {rank == 0 ? (float) Math.min(1e6, Math.ceil(warmupSeconds / perIteration)) : 0f};
+    int more = (int) get(c.allReduce(count, ReduceOp.MAX))[0];
+    for (int i = 0; i < more; i++) {
+      Arrays.fill(buffer, 1f);
+      get(c.barrier());
+      get(c.allReduce(buffer, ReduceOp.SUM));
+    }
   }
 
   /** Warm-up and measured iterations for a size: the gloo peer benchmark's plan. */

@@ -24,7 +24,8 @@ class BenchAllreduceCommandTest {
     int code;
     try {
       System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-      code = Main.execute("bench", "allreduce", "--ranks", "3", "--in-process", "--json", "--sizes", "1KiB,12");
+      code = Main.execute("bench", "allreduce", "--ranks", "3", "--in-process", "--json", "--sizes", "1KiB,12",
+          "--warmup-seconds", "0.2");
     } finally {
       System.setOut(saved);
     }
@@ -48,12 +49,24 @@ class BenchAllreduceCommandTest {
 
   @Test
   void sizeThatIsNotWholeFloatsIsAUsageError() {
+    assertUsageError("a size must be a positive multiple of 4 bytes that fits one float array, got '10'",
+        "--sizes", "10");
+  }
+
+  @Test
+  void negativeWarmupIsAUsageError() {
+    assertUsageError("--warmup-seconds must be between 0 and 600.0, got -1.0", "--warmup-seconds", "-1");
+  }
+
+  /** {@code bench allreduce --in-process ARGS} exits with 2 and says {@code message} on stderr. */
+  private static void assertUsageError(String message, String... args) {
     StringWriter err = new StringWriter();
     CommandLine cmd = Main.commandLine();
     cmd.setErr(new PrintWriter(err, true));
-    assertEquals(2, cmd.execute("bench", "allreduce", "--in-process", "--sizes", "10"));
-    assertTrue(err.toString().contains("a size must be a positive multiple of 4 bytes that fits one float array, got '10'"),
-        err.toString());
+    List<String> all = new java.util.ArrayList<>(List.of("bench", "allreduce", "--in-process"));
+    all.addAll(List.of(args));
+    assertEquals(2, cmd.execute(all.toArray(String[]::new)));
+    assertTrue(err.toString().contains(message), err.toString());
   }
 
   private static <T> List<T> iterable(java.util.Iterator<T> it) {
