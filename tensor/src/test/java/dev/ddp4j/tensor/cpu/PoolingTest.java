@@ -120,8 +120,13 @@ class PoolingTest {
   void dense2x2WindowsFollowTheGeneralRuleOnTiesSignedZerosInfinitiesAndNans() {
     float[] values = {-1f, -0f, 0f, 1f, 2f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN};
     Random r = new Random(11);
-    // Exact fit, an odd size that drops the last row and column, and ceil mode that keeps them (general path).
+    // Exact fits (LeNet's 28×28 and 10×10 planes, a wide and a one-window plane), an odd size that drops the
+    // last row and column, and ceil mode that keeps them (general path).
     ConvGeometry[] geometries = {ConvGeometry.maxPool2d(1, 6, 8, 2, 2, 2, 2, 0, 0, 1, 1, false),
+        ConvGeometry.maxPool2d(1, 28, 28, 2, 2, 2, 2, 0, 0, 1, 1, false),
+        ConvGeometry.maxPool2d(1, 10, 10, 2, 2, 2, 2, 0, 0, 1, 1, false),
+        ConvGeometry.maxPool2d(1, 4, 38, 2, 2, 2, 2, 0, 0, 1, 1, false),
+        ConvGeometry.maxPool2d(1, 2, 2, 2, 2, 2, 2, 0, 0, 1, 1, false),
         ConvGeometry.maxPool2d(1, 7, 5, 2, 2, 2, 2, 0, 0, 1, 1, false),
         ConvGeometry.maxPool2d(1, 7, 5, 2, 2, 2, 2, 0, 0, 1, 1, true)};
     for (ConvGeometry g : geometries) {
