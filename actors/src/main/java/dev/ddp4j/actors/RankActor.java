@@ -11,7 +11,9 @@ import dev.ddp4j.exchange.collective.Collective;
 import dev.ddp4j.exchange.collective.Communicator;
 import dev.ddp4j.exchange.collective.ProcessGroup;
 import dev.ddp4j.tensor.Tensor;
+import java.util.ArrayDeque;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -103,7 +105,7 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   /** Work on the compute thread not yet reported done: setup, steps, the final snapshot. */
   private int inFlight;
   /** Steps handed to the compute thread and not yet reported, oldest first: cancelled on failure or stop. */
-  private final java.util.ArrayDeque<CompletableFuture<RankCompute.StepResult>> pending = new java.util.ArrayDeque<>();
+  private final ArrayDeque<CompletableFuture<RankCompute.StepResult>> pending = new ArrayDeque<>();
   private boolean snapshotStarted;
   private boolean stopRequested;
   private boolean finished;
@@ -189,8 +191,9 @@ public final class RankActor extends AbstractBehavior<RankActor.Command> {
   private Behavior<Command> onStepDone(StepDone m) {
     inFlight--;
     pending.pollFirst();
-    if (finished || stopRequested) {
-      // A step cancelled (or still finishing) after a failure or a stop: nothing more is reported.
+    boolean cancelled = m.failure() instanceof CancellationException && (stopRequested || finished);
+    if (finished || cancelled) {
+      // After a failure nothing more is reported; a step cancelled by a stop never ran.
       return stopRequested && inFlight == 0 ? Behaviors.stopped() : this;
     }
     if (m.failure() != null) {
