@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
  * buffer (untimed), passes a barrier and times one allreduce; an iteration's time is the largest over
  * the ranks; the median over the iterations after warm-up is reported (the method of the gloo peer
  * benchmark, so the figures compare). Before that plan, each size repeats the same untimed iterations
- * for {@code --warmup-seconds} (2 s unless set): the JIT compiles the path first, as a JVM benchmark
+ * for {@code --warmup-seconds} (5 s unless set): the JIT compiles the path first, as a JVM benchmark
  * harness (JMH) would do, where gloo is compiled C++ and its 20 warm-up iterations suffice;
  * {@code --warmup-seconds 0} runs the peer's plan alone, from a cold JVM.
  *
@@ -86,7 +86,7 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
           + "(default: " + RingNode.BULK_TRANSPORT_KEY + ").")
   private String transport;
 
-  @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "2",
+  @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "5",
       description = "Untimed iterations of each size for about S seconds before its timed plan, so that the JIT "
           + "has compiled the path (default: ${DEFAULT-VALUE}; 0: the gloo peer's plan alone, from a cold JVM).")
   private double warmupSeconds;
