@@ -90,13 +90,12 @@ class ReduceOpTest {
         WithoutVectorModule.class.getName()))
         .redirectErrorStream(true)
         .start();
-    String output;
-    try {
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the child JVM did not finish in 60 s");
-    } finally {
-      output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      p.destroyForcibly();
+    boolean finished = p.waitFor(60, TimeUnit.SECONDS);
+    if (!finished) {
+      p.destroyForcibly().waitFor();  // before reading: a live child would keep the pipe open
     }
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(finished, "the child JVM did not finish in 60 s:\n" + output);
     assertEquals(0, p.exitValue(), "child JVM failed:\n" + output);
     assertTrue(output.contains("vector module absent; combines match"), output);
   }
