@@ -261,6 +261,20 @@ public final class Torch {
     return wrapChecked(Storage.wrap(data.clone()), data.length, shape);
   }
 
+  /**
+   * A float32 tensor of {@code shape} over {@code data[offset, offset + numel)} itself, not a copy (as
+   * {@code torch.from_numpy} shares the array's memory): writes through either are seen by the other.
+   */
+  public static Tensor wrap(float[] data, int offset, int... shape) {
+    Shapes.checkShape("wrap", shape);
+    long n = Shapes.numel(shape);
+    if (offset < 0 || offset > data.length || n > data.length - offset) {
+      throw new IllegalArgumentException("wrap: " + n + " elements from offset " + offset + " do not fit an array of "
+          + data.length);
+    }
+    return new Tensor(Storage.wrap(data), shape.clone(), Shapes.contiguousStrides(shape), offset);
+  }
+
   public static Tensor fromArray(double[] data, int... shape) {
     return wrapChecked(Storage.wrap(data.clone()), data.length, shape);
   }

@@ -119,6 +119,21 @@ class CreationTest {
   }
 
   @Test
+  void wrapSharesTheArrayFromItsOffsetAndRefusesWhatDoesNotFit() {
+    float[] a = {9, 1, 2, 3, 4, 5, 6, 9};
+    Tensor t = Torch.wrap(a, 1, 2, 3);
+    assertArrayEquals(new int[] {2, 3}, t.shape());
+    assertArrayEquals(new float[] {1, 2, 3, 4, 5, 6}, t.toFloatArray());
+    t.add_(Torch.ones(DType.FLOAT32, 2, 3));  // writes through to the array, inside the slice only
+    assertArrayEquals(new float[] {9, 2, 3, 4, 5, 6, 7, 9}, a);
+    a[3] = 40;
+    assertEquals(40f, t.toFloatArray()[2]);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Torch.wrap(a, 3, 2, 3));
+    assertTrue(e.getMessage().contains("6 elements from offset 3"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> Torch.wrap(a, -1, 2));
+  }
+
+  @Test
   void fromArrayRoundTripsThroughEveryConversion() {
     float[] f = {1.5f, -2.25f, 0.1f, 7f, -0f, 3e-8f};
     Tensor t = Torch.fromArray(f, 2, 3);

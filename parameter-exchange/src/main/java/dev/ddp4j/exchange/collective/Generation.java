@@ -18,8 +18,10 @@ import java.util.Map;
  *
  * <p>Invariants: collectives run one at a time, in issue order; the running one has sequence number
  * {@link #completed()} and is the head of the queue. A predecessor may be ahead of this rank only
- * through collectives that need nothing from it (empty buffers, broadcasts rooted here), and never
- * by more unacknowledged segments than its window, so early segments are bounded by the window.
+ * through collectives that need nothing from it (empty buffers, broadcasts rooted here) and, over a
+ * segment link (where a collective completes once its segments are sent), by the one collective
+ * whose last segments it sent here and this rank has not consumed yet; never by more unacknowledged
+ * segments than its window, so early segments are bounded by the window.
  *
  * <p>Only the owning communicator's thread touches it.
  */
@@ -174,7 +176,11 @@ final class Generation {
   private void advance() {
     while (failure == null) {
       if (active != null) {
-        if (!active.receivedAll() || !window.drained()) {
+        // A link copies a segment out of the buffer when it sends it, so once everything is sent the buffer
+        // is the caller's again; segments sent by reference (in this JVM) or through Artery (serialized
+        // later, on Artery's thread) are read until acknowledged.
+        boolean released = runLink != null ? window.allSent() : window.drained();
+        if (!active.receivedAll() || !released) {
           return;
         }
         Request done = queue.pollFirst();
@@ -306,6 +312,9 @@ final class Generation {
   }
 
   private void onAck(SegmentAck a) {
+    if (link != null && failure == null && a.sequence() < completed) {
+      return;  // expected: over a link a collective completes before its last segments are acknowledged
+    }
     if (unusable(a, a.sequence())) {
       return;
     }

@@ -63,6 +63,11 @@ final class OutboundWindow {
     return waiting.isEmpty() && acknowledged == sent;
   }
 
+  /** True when every segment of the current collective has been sent (acknowledged or not). */
+  boolean allSent() {
+    return waiting.isEmpty();
+  }
+
   /** Forgets everything (the generation failed or was replaced). */
   void clear() {
     begin(-1);

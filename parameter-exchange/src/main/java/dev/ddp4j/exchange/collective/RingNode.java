@@ -116,7 +116,8 @@ public final class RingNode implements AutoCloseable {
     }
     if (transport.equals("tcp")) {
       try {
-        link = TcpSegmentLink.listen(host, settings.segmentBytes());
+        // Half the timeout: a write stuck on a stopped peer is let go while the collective can still fail in time.
+        link = TcpSegmentLink.listen(host, settings.segmentBytes(), settings.timeout().dividedBy(2));
       } catch (IOException e) {
         throw new IllegalStateException("rank " + rank + " cannot open its data port on " + host, e);
       }

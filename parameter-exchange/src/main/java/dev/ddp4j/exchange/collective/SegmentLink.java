@@ -13,15 +13,18 @@ import dev.ddp4j.exchange.collective.PeerMessage.SegmentAck;
  * <p>Contract: segments sent through a link arrive at the peer communicator in the order sent, as
  * {@link Segment} messages, each exactly once or not at all (a broken link loses the rest, and the
  * collective then fails through the communicators' timeout). {@link #send} is called from the
- * communicator's thread and must not block it; the link reads the segment's elements later, which is
- * safe because the sender does not write them again until the receiver has acknowledged them.
+ * communicator's thread and returns once the segment's elements are copied out of the sender's array
+ * (into the kernel's socket buffer): the sender may write them again at once, so a collective whose
+ * segments go through a link completes without waiting for the acknowledgement of its last ones. It
+ * may block while the peer takes the bytes, but not indefinitely: a link that cannot write for longer
+ * than its stall limit closes itself.
  */
 public interface SegmentLink {
 
   /** True if this link carries segments to {@code successor}. */
   boolean carries(ActorRef<?> successor);
 
-  /** Queues {@code segment} for the peer; never blocks. */
+  /** Writes {@code segment} to the peer; returns once its elements are copied out (see above). */
   void send(Segment segment);
 
   /**

@@ -14,9 +14,16 @@ import java.util.Objects;
  * @param broadcastBuffers copy rank 0's buffers (BatchNorm statistics) to every rank before each
  *     training forward
  * @param commHook how a bucket's gradients are averaged across ranks
+ * @param gradientAsBucketView PyTorch's {@code gradient_as_bucket_view}: a float32 parameter on the CPU
+ *     whose {@code .grad} is absent when a synchronised forward starts gets a zeroed view of its slot in
+ *     its bucket as {@code .grad}, so backward accumulates straight into the bucket and the average
+ *     lands in {@code .grad} without the two copies (gradient into bucket, average back) per step.
+ *     A gradient the caller set or replaced is copied as before. Off: every gradient is its own tensor.
+ *     With views, a bucket's gradients are averaged in place while backward goes on: read them after
+ *     {@code finishGradientSync()}, not between backward and it.
  */
 public record DdpOptions(long bucketCapBytes, long firstBucketCapBytes, boolean findUnusedParameters,
-    boolean broadcastBuffers, CommHook commHook) {
+    boolean broadcastBuffers, CommHook commHook, boolean gradientAsBucketView) {
 
   /** PyTorch's {@code bucket_cap_mb = 25}. */
   public static final long DEFAULT_BUCKET_CAP_BYTES = 25L << 20;
@@ -32,29 +39,42 @@ public record DdpOptions(long bucketCapBytes, long firstBucketCapBytes, boolean 
     Objects.requireNonNull(commHook, "commHook");
   }
 
-  /** PyTorch's defaults: 1 MiB then 25 MiB buckets, no unused parameters, buffers broadcast, plain averaging. */
+  /**
+   * PyTorch's defaults (1 MiB then 25 MiB buckets, no unused parameters, buffers broadcast, plain
+   * averaging), except that gradients are views of their buckets (PyTorch's default is off; here it
+   * saves two copies of every gradient per step, and the values are the same either way).
+   */
   public static DdpOptions defaults() {
     return new DdpOptions(DEFAULT_BUCKET_CAP_BYTES, DEFAULT_FIRST_BUCKET_CAP_BYTES, false, true,
-        CommHooks.allReduceAverage());
+        CommHooks.allReduceAverage(), true);
   }
 
   public DdpOptions withBucketCapBytes(long bytes) {
-    return new DdpOptions(bytes, firstBucketCapBytes, findUnusedParameters, broadcastBuffers, commHook);
+    return new DdpOptions(bytes, firstBucketCapBytes, findUnusedParameters, broadcastBuffers, commHook,
+        gradientAsBucketView);
   }
 
   public DdpOptions withFirstBucketCapBytes(long bytes) {
-    return new DdpOptions(bucketCapBytes, bytes, findUnusedParameters, broadcastBuffers, commHook);
+    return new DdpOptions(bucketCapBytes, bytes, findUnusedParameters, broadcastBuffers, commHook,
+        gradientAsBucketView);
   }
 
   public DdpOptions withFindUnusedParameters(boolean value) {
-    return new DdpOptions(bucketCapBytes, firstBucketCapBytes, value, broadcastBuffers, commHook);
+    return new DdpOptions(bucketCapBytes, firstBucketCapBytes, value, broadcastBuffers, commHook,
+        gradientAsBucketView);
   }
 
   public DdpOptions withBroadcastBuffers(boolean value) {
-    return new DdpOptions(bucketCapBytes, firstBucketCapBytes, findUnusedParameters, value, commHook);
+    return new DdpOptions(bucketCapBytes, firstBucketCapBytes, findUnusedParameters, value, commHook,
+        gradientAsBucketView);
   }
 
   public DdpOptions withCommHook(CommHook hook) {
-    return new DdpOptions(bucketCapBytes, firstBucketCapBytes, findUnusedParameters, broadcastBuffers, hook);
+    return new DdpOptions(bucketCapBytes, firstBucketCapBytes, findUnusedParameters, broadcastBuffers, hook,
+        gradientAsBucketView);
+  }
+
+  public DdpOptions withGradientAsBucketView(boolean value) {
+    return new DdpOptions(bucketCapBytes, firstBucketCapBytes, findUnusedParameters, broadcastBuffers, commHook, value);
   }
 }

@@ -2,6 +2,7 @@ package dev.ddp4j.exchange.ddp;
 
 import dev.ddp4j.exchange.collective.Collective;
 import dev.ddp4j.exchange.collective.ReduceOp;
+import dev.ddp4j.tensor.DType;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
 import java.util.ArrayList;
@@ -16,9 +17,11 @@ import java.util.concurrent.CompletionStage;
  * <p>Protocol of one synchronised step (all on the rank's compute thread):
  * <ol type="a">
  *   <li>{@link #prepareForBackward()} (from the DDP forward) clears every parameter's ready mark and
- *       each bucket's pending count.
+ *       each bucket's pending count. With {@link DdpOptions#gradientAsBucketView()}, a float32 CPU
+ *       parameter without a {@code .grad} gets a zeroed view of its bucket slot as {@code .grad}.
  *   <li>During backward, each parameter's post-accumulate-grad hook calls {@link #markReady(int)}:
- *       its final gradient is copied (as float32) into its slot of its bucket's buffer.
+ *       its final gradient is copied (as float32) into its slot of its bucket's buffer, unless it is
+ *       that slot's view already.
  *   <li>When a bucket's last parameter is ready, that bucket and every following bucket that is also
  *       ready are launched in index order through the {@link CommHook}; a ready bucket waits for the
  *       buckets before it. Buckets are launched, hence reduced, in the same order on every rank.
@@ -28,7 +31,8 @@ import java.util.concurrent.CompletionStage;
  *       their {@code .grad} holds (zero if none), and the rest of the buckets are launched; then with
  *       {@code findUnusedParameters} a small allreduce counts which ranks used each parameter.
  *   <li>Buckets are awaited in order and each averaged bucket is written back into its parameters'
- *       {@code .grad} (created if absent; left absent for a parameter no rank used).
+ *       {@code .grad} (created if absent; left absent for a parameter no rank used); a {@code .grad}
+ *       that is a view of the bucket holds the average already.
  * </ol>
  * Not thread-safe: every method runs on the owning rank's compute thread (the thread that runs
  * backward); only the collectives' completions happen elsewhere, and their results are read here.
@@ -65,6 +69,10 @@ final class Reducer {
   private final int[] bucketOf;
   private final int[] slotOf;
   private final boolean[] ready;
+  /** Per parameter: a float32 view of its bucket slot shaped like it, or null when it cannot have one. */
+  private final Tensor[] slotViews;
+  /** Per parameter: this step's prepareForBackward set its {@code .grad} to its slot view. */
+  private final boolean[] viewSetThisStep;
   private final List<Tensor.RemovableHandle> hooks = new ArrayList<>();
 
   private boolean armed;
@@ -105,6 +113,15 @@ final class Reducer {
       buckets[b] = new Bucket(b, idx, offsets, new float[length], List.copyOf(bucketNames));
     }
     ready = new boolean[numels.length];
+    slotViews = new Tensor[numels.length];
+    viewSetThisStep = new boolean[numels.length];
+    for (int p = 0; p < numels.length; p++) {
+      Tensor t = this.params[p];
+      if (options.gradientAsBucketView() && t.dtype() == DType.FLOAT32 && !t.storage().isOnDevice()) {
+        Bucket b = buckets[bucketOf[p]];
+        slotViews[p] = Torch.wrap(b.buffer, b.offsets[slotOf[p]], t.shape());
+      }
+    }
     for (int i = 0; i < this.params.length; i++) {
       int p = i;
       hooks.add(this.params[i].registerPostAccumulateGradHook(t -> markReady(p)));
@@ -135,6 +152,15 @@ final class Reducer {
           + step + ", whose backward already ran; call finishGradientSync() after every synchronised backward");
     }
     Arrays.fill(ready, false);
+    for (int p = 0; p < params.length; p++) {
+      viewSetThisStep[p] = slotViews[p] != null && params[p].grad() == null;
+      if (viewSetThisStep[p]) {
+        Bucket b = buckets[bucketOf[p]];
+        int from = b.offsets[slotOf[p]];
+        Arrays.fill(b.buffer, from, from + params[p].numel(), 0f);
+        params[p].setGrad(slotViews[p]);
+      }
+    }
     for (Bucket b : buckets) {
       b.pending = b.params.length;
       b.stage = null;
@@ -157,7 +183,7 @@ final class Reducer {
     Bucket b = buckets[bucketOf[p]];
     if (g == null) {
       Arrays.fill(b.buffer, b.offsets[slotOf[p]], b.offsets[slotOf[p]] + params[p].numel(), 0f);
-    } else {
+    } else if (g != slotViews[p]) {
       Flat.gather(g, b.buffer, b.offsets[slotOf[p]]);
     }
     ready[p] = true;
@@ -219,10 +245,19 @@ final class Reducer {
         float[] avg = await(b.stage, "bucket " + b.index);
         for (int k = 0; k < b.params.length; k++) {
           int p = b.params[k];
+          Tensor g = params[p].grad();
           if (usedBy != null && usedBy[p] == 0f) {
+            if (viewSetThisStep[p] && g == slotViews[p]) {
+              params[p].setGrad(null);  // no rank used it: it keeps no gradient, as without views
+            }
             continue;
           }
-          Tensor g = params[p].grad();
+          if (g != null && g == slotViews[p]) {
+            if (avg != b.buffer) {  // a hook that returned another array
+              System.arraycopy(avg, b.offsets[k], b.buffer, b.offsets[k], params[p].numel());
+            }
+            continue;
+          }
           if (g == null) {
             g = Torch.zerosLike(params[p].detach());
             params[p].setGrad(g);

@@ -218,25 +218,54 @@ class DistributedDataParallelTest {
     }
   }
 
-  @Test
-  void findUnusedParametersLeavesUnusedGradientsAbsentAndAveragesTheRest() throws Exception {
+  /**
+   * float32 gradients as views of their buckets (the default) give the same bits as separate gradient
+   * tensors, with and without accumulation under noSync, and the gradients then share the buckets' arrays.
+   */
+  @ParameterizedTest(name = "{0} micro-batches")
+  @ValueSource(ints = {1, 3})
+  void gradientsAsBucketViewsGiveTheSameBitsAsSeparateGradients(int micro) throws Exception {
+    List<List<double[]>> views = train(2, DType.FLOAT32, 6, micro, SMALL_BUCKETS);
+    List<List<double[]>> copies = train(2, DType.FLOAT32, 6, micro, SMALL_BUCKETS.withGradientAsBucketView(false));
+    assertReplicasIdenticalEveryStep(views);
+    for (int k = 0; k < STEPS; k++) {
+      assertArrayEquals(copies.get(0).get(k), views.get(0).get(k), "step " + (k + 1));
+    }
+    for (boolean on : new boolean[] {true, false}) {
+      List<Boolean> shared = Ranks.run(KIT, 2, (rank, world, c) -> {
+        TestModels.Mlp model = TestModels.mlp(SEED, DType.FLOAT32);
+        DistributedDataParallel ddp = DistributedDataParallel.wrap(model, c, rank, world,
+            DdpOptions.defaults().withGradientAsBucketView(on));  // the seed MLP's weights share one bucket
+        Tensor[] b = TestModels.batch(0, DType.FLOAT32, 4, IN, OUT);
+        F.mseLoss(ddp.forward(b[0]), b[1], F.Reduction.MEAN).backward();
+        ddp.finishGradientSync();
+        return model.fc1.weight.grad().storage().floats() == model.fc2.weight.grad().storage().floats();
+      });
+      assertEquals(List.of(on, on), shared, "gradient as bucket view " + on);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"FLOAT64", "FLOAT32"})  // float32: the unused gradient's bucket view is taken back
+  void findUnusedParametersLeavesUnusedGradientsAbsentAndAveragesTheRest(String dtypeName) throws Exception {
+    DType dtype = DType.valueOf(dtypeName);
     List<Object[]> results = Ranks.run(KIT, 2, (rank, world, c) -> {
-      TestModels.Mlp model = new TestModels.Mlp(SEED, DType.FLOAT64, IN, 12, OUT, true, true);
+      TestModels.Mlp model = new TestModels.Mlp(SEED, dtype, IN, 12, OUT, true, true);
       DistributedDataParallel ddp = DistributedDataParallel.wrap(model, c, rank, world,
           DdpOptions.defaults().withFindUnusedParameters(true));
-      Tensor[] b = TestModels.batch(0, DType.FLOAT64, 8, IN, 12);
+      Tensor[] b = TestModels.batch(0, dtype, 8, IN, 12);
       Tensor x = b[0].narrow(0, 4 * rank, 4).contiguous();
       Tensor y = b[1].narrow(0, 4 * rank, 4).contiguous();
       F.mseLoss(ddp.forward(x), y, F.Reduction.MEAN).backward();
       ddp.finishGradientSync();
       return new Object[] {model.fc3.weight.grad(), model.fc1.weight.grad().toDoubleArray()};
     });
-    TestModels.Mlp ref = new TestModels.Mlp(SEED, DType.FLOAT64, IN, 12, OUT, true, true);
-    Tensor[] b = TestModels.batch(0, DType.FLOAT64, 8, IN, 12);
+    TestModels.Mlp ref = new TestModels.Mlp(SEED, dtype, IN, 12, OUT, true, true);
+    Tensor[] b = TestModels.batch(0, dtype, 8, IN, 12);
     F.mseLoss(ref.forward(b[0]), b[1], F.Reduction.MEAN).backward();
     for (Object[] r : results) {
       assertNull(r[0]);
-      assertCloseRelative(ref.fc1.weight.grad().toDoubleArray(), (double[]) r[1], 1e-5);
+      assertCloseRelative(ref.fc1.weight.grad().toDoubleArray(), (double[]) r[1], dtype == DType.FLOAT32 ? 1e-4 : 1e-5);
     }
   }
 
@@ -285,8 +314,9 @@ class DistributedDataParallelTest {
   void bf16HookAveragesTheBf16RoundedGradients() throws Exception {
     List<float[][]> results = Ranks.run(KIT, 2, (rank, world, c) -> {
       TestModels.Mlp model = TestModels.mlp(SEED, DType.FLOAT32);
+      // Separate gradients: the local ones are read after backward, while a bucket view would be mid-average.
       DistributedDataParallel ddp = DistributedDataParallel.wrap(model, c, rank, world,
-          SMALL_BUCKETS.withCommHook(CommHooks.bf16Compress()));
+          SMALL_BUCKETS.withCommHook(CommHooks.bf16Compress()).withGradientAsBucketView(false));
       Tensor[] b = TestModels.batch(rank, DType.FLOAT32, 4, IN, OUT);
       F.mseLoss(ddp.forward(b[0]), b[1], F.Reduction.MEAN).backward();
       float[] local = TestModels.flatGrads(model);

@@ -25,11 +25,14 @@ final class SgdKernel {
 
   /**
    * Whether {@link #update} can run: float32 parameter, gradient and buffer (when present) with the same
-   * shape, each contiguous from the start of its own storage (as parameters, fresh gradients and buffers
-   * are). One index then addresses all three arrays, the loop shape the JIT vectorises.
+   * shape, contiguous, the parameter and buffer from the start of their own storage (as parameters and
+   * buffers are), the gradient from any offset (a fresh gradient starts at 0; a DDP gradient that is a
+   * view of its bucket does not). One index plus a fixed offset then addresses all three arrays, the
+   * loop shape the JIT vectorises.
    */
   static boolean applies(Tensor p, Tensor g, Tensor buf) {
-    return dense(p) && dense(g) && Arrays.equals(p.shape(), g.shape()) && p.storage() != g.storage()
+    return dense(p) && g.dtype() == DType.FLOAT32 && g.isContiguous() && Arrays.equals(p.shape(), g.shape())
+        && p.storage() != g.storage()
         && (buf == null || (dense(buf) && Arrays.equals(p.shape(), buf.shape()) && buf.storage() != p.storage()
             && buf.storage() != g.storage()));
   }
@@ -57,6 +60,7 @@ final class SgdKernel {
     }
     float[] pv = p.storage().floats();
     float[] gv = g.storage().floats();
+    int go = g.storageOffset();
     float[] bv = buf == null ? null : buf.storage().floats();
     float wd = (float) weightDecay;
     float mu = (float) momentum;
@@ -67,16 +71,16 @@ final class SgdKernel {
       // The common cases as branch-free loops the JIT vectorises; the general loop for the rest.
       if (!decay && bv != null && !firstStep && !nesterov) {
         for (int i = from; i < to; i++) {
-          float b = bv[i] * mu + keep * gv[i];
+          float b = bv[i] * mu + keep * gv[go + i];
           bv[i] = b;
           pv[i] = pv[i] + step * b;
         }
       } else if (!decay && bv == null) {
         for (int i = from; i < to; i++) {
-          pv[i] = pv[i] + step * gv[i];
+          pv[i] = pv[i] + step * gv[go + i];
         }
       } else {
-        general(pv, gv, bv, from, to, decay, wd, mu, keep, step, firstStep, nesterov);
+        general(pv, gv, go, bv, from, to, decay, wd, mu, keep, step, firstStep, nesterov);
       }
     });
   }
@@ -85,10 +89,10 @@ final class SgdKernel {
     return new TensorView(t.storage(), t.shape(), t.stride(), t.storageOffset());
   }
 
-  private static void general(float[] pv, float[] gv, float[] bv, int from, int to, boolean decay, float wd,
-      float mu, float keep, float step, boolean firstStep, boolean nesterov) {
+  private static void general(float[] pv, float[] gv, int go, float[] bv, int from, int to, boolean decay,
+      float wd, float mu, float keep, float step, boolean firstStep, boolean nesterov) {
     for (int i = from; i < to; i++) {
-      float d = gv[i];
+      float d = gv[go + i];
       if (decay) {
         d = d + wd * pv[i];
       }

@@ -1,6 +1,7 @@
 package dev.ddp4j.tensor.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ddp4j.tensor.DType;
 import dev.ddp4j.tensor.Generator;
@@ -8,7 +9,10 @@ import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
 import org.junit.jupiter.api.Test;
 
-/** The fused SGD update gives the bits of the formulas evaluated element by element, on every path. */
+/**
+ * The fused SGD update gives the bits of the formulas evaluated element by element, on every path (also
+ * for a gradient at an offset in its array).
+ */
 class SgdKernelTest {
 
   /** The update of one element as PyTorch's unfused ops round it. */
@@ -43,6 +47,13 @@ class SgdKernelTest {
       for (int step = 0; step < 3; step++) {
         Tensor g = Torch.randn(gen, DType.FLOAT32, n);
         float[] ge = g.toFloatArray();
+        if (step == 1) {
+          // A gradient that is a view into a larger array (DDP's gradient as a bucket view).
+          float[] bucket = new float[n + 10];
+          System.arraycopy(ge, 0, bucket, 7, n);
+          g = Torch.wrap(bucket, 7, n);
+          assertTrue(SgdKernel.applies(p, g, buf), "an offset gradient takes the fused path");
+        }
         SgdKernel.update(p, g, buf, step == 0, 0.05, c[0], c[1], c[2], c[3] != 0);
         reference(pe, ge, be, step == 0, 0.05f, (float) c[0], (float) c[1], (float) c[2], c[3] != 0);
         assertArrayEquals(pe, p.toFloatArray(), "parameter, config " + java.util.Arrays.toString(c) + " step " + step);
