@@ -1,6 +1,7 @@
 package dev.ddp4j.tensor;
 
 import dev.ddp4j.tensor.autograd.Node;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -36,7 +37,7 @@ final class AccumulateGrad extends Node {
     Tensor current = leaf.grad();
     if (current == null) {
       // A fresh contiguous copy: the incoming tensor may be a view of another gradient.
-      leaf.setGrad(ShapeOps.contiguousCopy(g.expand(leaf.shape)));
+      leaf.setGrad(freshCopy(g));
     } else {
       current.add_(g);
     }
@@ -47,5 +48,19 @@ final class AccumulateGrad extends Node {
       }
     }
     return new Tensor[0];
+  }
+
+  /**
+   * A contiguous copy of {@code g} shaped like the leaf. A dense float32 gradient on the CPU is copied
+   * with {@link Arrays#copyOfRange}, which the JIT allocates without zeroing first (a plain new array is
+   * zeroed, then overwritten: one more pass over every gradient each step).
+   */
+  private Tensor freshCopy(Tensor g) {
+    if (g.dtype() == DType.FLOAT32 && !g.storage().isOnDevice() && g.isContiguous()
+        && Shapes.same(g.shape, leaf.shape)) {
+      int from = g.storageOffset();
+      return Torch.wrap(Arrays.copyOfRange(g.storage().floats(), from, from + g.numel()), 0, leaf.shape);
+    }
+    return ShapeOps.contiguousCopy(g.expand(leaf.shape));
   }
 }
