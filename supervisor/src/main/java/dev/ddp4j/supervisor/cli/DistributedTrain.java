@@ -173,7 +173,7 @@ final class DistributedTrain {
     Map<String, Tensor> weights;
     try {
       Threads.setNumThreads(threadsPerRank());
-      Warmup warmup = Warmup.start(job, cmd);
+      JitWarmup warmup = warmup(job, cmd);
       RingNode joined;
       try {
         joined = joinWatching(port, children);
@@ -232,7 +232,7 @@ final class DistributedTrain {
   private int runChild() throws Exception {
     Job job = new Job(cmd);
     Threads.setNumThreads(threadsPerRank());
-    Warmup warmup = Warmup.start(job, cmd);
+    JitWarmup warmup = warmup(job, cmd);
     RingNode joined;
     try {
       joined = RingNode.start(cmd.childRank, cmd.ranks, "127.0.0.1", 0, cmd.seedPort, ringConfig(), JOIN_TIMEOUT);
@@ -248,60 +248,16 @@ final class DistributedTrain {
     return 0;
   }
 
-  /**
-   * Throwaway training steps on a scratch replica while this rank JVM waits for the ring to form (seconds
-   * of cluster rendezvous with idle cores): the JIT compiles the step's code then, instead of during the
-   * first epoch, where every rank JVM would compile the same code on the cores the ranks compute on.
-   * The scratch model, optimizer and batch are discarded; the run's weights, data order and results do
-   * not depend on it. {@code --no-warmup} turns it off.
-   */
-  private static final class Warmup {
-    /** Most scratch steps, should the ring take long to form. */
-    private static final int MAX_STEPS = 400;
-    private final Thread thread;
-    private volatile boolean stop;
-    private volatile int steps;
-    private volatile Throwable failure;
-
-    private Warmup(Job job, TrainCommand cmd) {
-      thread = new Thread(() -> run(job, cmd), "ddp4j-warmup");
-      thread.setDaemon(true);
-    }
-
-    static Warmup start(Job job, TrainCommand cmd) {
-      Warmup w = new Warmup(job, cmd);
-      if (!cmd.noWarmup) {
-        w.thread.start();
-      }
-      return w;
-    }
-
-    private void run(Job job, TrainCommand cmd) {
-      try {
-        Module model = cmd.newModel();
-        Trainer trainer = new Trainer(model, job.loss.get(), cmd.newOptimizer(model.parameters())).amp(job.amp);
-        int n = Math.min(cmd.batchSize, job.train.size());
-        Tensor x = job.train.inputs().narrow(0, 0, n).contiguous();
-        Tensor y = job.train.targets().narrow(0, 0, n).contiguous();
-        for (int i = 0; i < MAX_STEPS && !stop; i++) {
-          trainer.trainStep(x, y);
-          steps = i + 1;
-        }
-      } catch (RuntimeException | Error e) {
-        failure = e;
-      }
-    }
-
-    /** Stops the scratch steps and waits for the one in flight. */
-    void finish() throws InterruptedException {
-      stop = true;
-      thread.join();
-      if (failure != null) {
-        LOG.warn("JIT warm-up stopped after {} scratch steps: {}", steps, failure.toString());
-      } else if (!thread.isAlive() && steps > 0) {
-        LOG.debug("JIT warm-up: {} scratch steps while the ring formed", steps);
-      }
-    }
+  /** Scratch steps on this JVM's own model while the ring forms (seconds of cluster rendezvous with idle cores). */
+  private static JitWarmup warmup(Job job, TrainCommand cmd) {
+    return JitWarmup.start(cmd.noWarmup, () -> {
+      Module model = cmd.newModel();
+      return new Trainer(model, job.loss.get(), cmd.newOptimizer(model.parameters())).amp(job.amp);
+    }, () -> {
+      int n = Math.min(cmd.batchSize, job.train.size());
+      return new Tensor[] {job.train.inputs().narrow(0, 0, n).contiguous(), job.train.targets().narrow(0, 0, n)
+          .contiguous()};
+    }, "the ring formed");
   }
 
   private static Config ringConfig() {

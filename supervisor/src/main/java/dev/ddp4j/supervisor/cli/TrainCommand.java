@@ -130,8 +130,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--in-process", description = "run the ranks as rank actors of this JVM instead of one JVM each")
   boolean inProcess;
 
-  @Option(names = "--no-warmup", description = "with --ranks N across JVMs: do not warm the JIT with throwaway "
-      + "steps on a scratch model while the rank JVMs form their ring")
+  @Option(names = "--no-warmup", description = "do not warm the JIT with throwaway steps on a scratch model while "
+      + "the training data loads (one process) or the rank JVMs form their ring (--ranks N across JVMs)")
   boolean noWarmup;
 
   @Option(names = "--child-rank", hidden = true, defaultValue = "-1")
@@ -167,12 +167,26 @@ public final class TrainCommand implements Callable<Integer> {
     }
     int epochCount = epochCount();
     double learningRate = learningRate();
+    // The warm-up's scratch model is made before seeding, so that the run's own draws stay what the seed gives.
+    boolean warm = !noWarmup && model != ModelKind.XOR && dev.equals(Device.CPU);
+    Module scratch = warm ? newModel() : null;
     Torch.manualSeed(seed);
     Module net = newModel();
     Loss loss = newLoss();
     Optimizer opt = newOptimizer(net.parameters());
-    TensorDataset train = trainSet();
+    // The test set (small) first: the warm-up steps on its first batch while the training set loads.
     TensorDataset test = testSet();
+    JitWarmup warmup = JitWarmup.start(!warm, () -> new Trainer(scratch, newLoss(), newOptimizer(scratch.parameters()))
+        .amp(ampDtype), () -> {
+          int n = Math.min(batchSize, test.size());
+          return new Tensor[] {test.inputs().narrow(0, 0, n).contiguous(), test.targets().narrow(0, 0, n).contiguous()};
+        }, "the training data loaded");
+    TensorDataset train;
+    try {
+      train = trainSet();
+    } finally {
+      warmup.finish();
+    }
     int batch = model == ModelKind.XOR ? 4 : batchSize;
     out.printf(Locale.ROOT, "training %s on %d examples (test %d), %d epochs, batch %d, %s lr %s, %d threads%s%n",
         model.name().toLowerCase(Locale.ROOT), train.size(), test.size(), epochCount, batch,

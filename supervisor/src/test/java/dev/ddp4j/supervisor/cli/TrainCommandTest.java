@@ -87,6 +87,26 @@ class TrainCommandTest {
     assertEquals("mlp", SafeTensors.metadata(weights).get("ddp4j.model"));
   }
 
+  /** The JIT warm-up's scratch steps leave the run's weights bit for bit as they are without it. */
+  @Test
+  void theWarmUpDoesNotChangeTheTrainedWeights() throws Exception {
+    assumeTrue(Files.isDirectory(FASHION_MNIST), "Fashion-MNIST is not installed at " + FASHION_MNIST
+        + " (apt-get install dataset-fashion-mnist)");
+    Map<String, float[]> trained = new java.util.HashMap<>();
+    for (String warm : List.of("warm", "cold")) {
+      Path weights = dir.resolve(warm + ".safetensors");
+      List<String> args = new ArrayList<>(List.of("train", "--epochs", "1", "--train-limit", "1000", "--test-limit",
+          "200", "--threads", "1", "--save", weights.toString(), "--no-progress"));
+      if (warm.equals("cold")) {
+        args.add("--no-warmup");
+      }
+      Run r = run(args.toArray(new String[0]));
+      assertEquals(0, r.exitCode(), r.err());
+      trained.put(warm, SafeTensors.load(weights).get("1.weight").toFloatArray());
+    }
+    org.junit.jupiter.api.Assertions.assertArrayEquals(trained.get("cold"), trained.get("warm"));
+  }
+
   @Test
   void twoRanksInOneJvmReportTheWorldAndTheStepTimeline() throws Exception {
     assumeTrue(Files.isDirectory(FASHION_MNIST), "Fashion-MNIST is not installed at " + FASHION_MNIST
