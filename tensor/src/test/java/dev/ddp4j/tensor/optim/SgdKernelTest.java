@@ -1,12 +1,17 @@
 package dev.ddp4j.tensor.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ddp4j.tensor.DType;
 import dev.ddp4j.tensor.Generator;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +39,18 @@ class SgdKernelTest {
 
   @Test
   void everyPathMatchesTheElementwiseFormulasBitForBit() {
+    boolean vector = SgdKernel.vectorOffsetLoops;
+    try {
+      for (boolean v : new boolean[] {vector, false}) {  // the Vector API loops (when present) and the plain ones
+        SgdKernel.vectorOffsetLoops = v;
+        checkEveryPath();
+      }
+    } finally {
+      SgdKernel.vectorOffsetLoops = vector;
+    }
+  }
+
+  private void checkEveryPath() {
     Generator gen = new Generator(5);
     int n = 100_003; // above the parallel grain, not a multiple of any vector width
     // {momentum, dampening, weight decay, nesterov}
@@ -61,6 +78,39 @@ class SgdKernelTest {
           assertArrayEquals(be, buf.toFloatArray(), "buffer, config " + java.util.Arrays.toString(c));
         }
       }
+    }
+  }
+
+  /**
+   * A JVM without the Vector API module (a library user who does not know the flag) takes the plain
+   * loops for an offset gradient and gets the same bits, instead of failing to load the vector class.
+   */
+  @Test
+  void withoutTheVectorModuleOffsetGradientsTakeThePlainLoops() throws Exception {
+    Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+    Process p = new ProcessBuilder(List.of(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
+        WithoutVectorModule.class.getName()))
+        .redirectErrorStream(true)
+        .start();
+    boolean finished = p.waitFor(60, TimeUnit.SECONDS);
+    if (!finished) {
+      p.destroyForcibly().waitFor();  // before reading: a live child would keep the pipe open
+    }
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(finished, "the child JVM did not finish in 60 s:\n" + output);
+    assertEquals(0, p.exitValue(), "child JVM failed:\n" + output);
+    assertTrue(output.contains("vector module absent; SGD matches"), output);
+  }
+
+  /** Run in a JVM without the Vector API module by the test above; exits 1 on any mismatch. */
+  static final class WithoutVectorModule {
+    public static void main(String[] args) {
+      if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() || SgdKernel.vectorOffsetLoops) {
+        System.out.println("the vector module is present: the check would prove nothing");
+        System.exit(1);
+      }
+      new SgdKernelTest().checkEveryPath();
+      System.out.println("vector module absent; SGD matches");
     }
   }
 }
