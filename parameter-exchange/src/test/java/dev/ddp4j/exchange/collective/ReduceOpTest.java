@@ -1,16 +1,11 @@
 package dev.ddp4j.exchange.collective;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ddp4j.tensor.PlainJvm;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Combining from an array and from a frame's little-endian bytes gives exactly the scalar loop's values. */
@@ -85,19 +80,7 @@ class ReduceOpTest {
    */
   @Test
   void withoutTheVectorModuleTheSameValuesComeFromThePlainLoops() throws IOException, InterruptedException {
-    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process p = new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
-        WithoutVectorModule.class.getName()))
-        .redirectErrorStream(true)
-        .start();
-    boolean finished = p.waitFor(60, TimeUnit.SECONDS);
-    if (!finished) {
-      p.destroyForcibly().waitFor();  // before reading: a live child would keep the pipe open
-    }
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(finished, "the child JVM did not finish in 60 s:\n" + output);
-    assertEquals(0, p.exitValue(), "child JVM failed:\n" + output);
-    assertTrue(output.contains("vector module absent; combines match"), output);
+    PlainJvm.run(WithoutVectorModule.class, "vector module absent; combines match");
   }
 
   /** Run in a JVM without the Vector API module by the test above; exits 1 on any mismatch. */

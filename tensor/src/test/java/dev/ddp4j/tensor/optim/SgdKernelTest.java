@@ -1,17 +1,13 @@
 package dev.ddp4j.tensor.optim;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ddp4j.tensor.DType;
 import dev.ddp4j.tensor.Generator;
+import dev.ddp4j.tensor.PlainJvm;
 import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Torch;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -87,19 +83,7 @@ class SgdKernelTest {
    */
   @Test
   void withoutTheVectorModuleOffsetGradientsTakeThePlainLoops() throws Exception {
-    Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process p = new ProcessBuilder(List.of(javaBin.toString(), "-cp", System.getProperty("java.class.path"),
-        WithoutVectorModule.class.getName()))
-        .redirectErrorStream(true)
-        .start();
-    boolean finished = p.waitFor(60, TimeUnit.SECONDS);
-    if (!finished) {
-      p.destroyForcibly().waitFor();  // before reading: a live child would keep the pipe open
-    }
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(finished, "the child JVM did not finish in 60 s:\n" + output);
-    assertEquals(0, p.exitValue(), "child JVM failed:\n" + output);
-    assertTrue(output.contains("vector module absent; SGD matches"), output);
+    PlainJvm.run(WithoutVectorModule.class, "vector module absent; SGD matches");
   }
 
   /** Run in a JVM without the Vector API module by the test above; exits 1 on any mismatch. */
