@@ -176,11 +176,13 @@ public final class TrainCommand implements Callable<Integer> {
     Optimizer opt = newOptimizer(net.parameters());
     // The test set (small) first: the warm-up steps on its first batch while the training set loads.
     TensorDataset test = testSet();
-    JitWarmup warmup = JitWarmup.start(!warm || test.size() == 0, () -> new Trainer(scratch, newLoss(), newOptimizer(scratch.parameters()))
-        .amp(ampDtype), () -> {
+    JitWarmup warmup = JitWarmup.start(!warm || test.size() == 0,
+        () -> new Trainer(scratch, newLoss(), newOptimizer(scratch.parameters())).amp(ampDtype),
+        () -> {
           int n = Math.min(batchSize, test.size());
           return new Tensor[] {test.inputs().narrow(0, 0, n).contiguous(), test.targets().narrow(0, 0, n).contiguous()};
-        }, "the training data loaded");
+        },
+        "the training data loaded");
     TensorDataset train;
     try {
       train = trainSet();
