@@ -1,5 +1,6 @@
 package dev.ddp4j.exchange.collective;
 
+import dev.ddp4j.tensor.cpu.VectorModule;
 import java.nio.ByteBuffer;
 
 /**
@@ -18,11 +19,12 @@ public enum ReduceOp {
   MAX;
 
   /**
-   * Whether the JVM was started with {@code --add-modules jdk.incubator.vector}. Kept here, not in
-   * {@link VectorSum}: verifying that class loads the Vector API's, so touching it at all without the
-   * module fails with a NoClassDefFoundError instead of taking the plain loop.
+   * Whether the JVM was started with {@code --add-modules jdk.incubator.vector}: asked of
+   * {@link VectorModule}, never of {@link VectorSum}, since verifying that class loads the Vector API's,
+   * so touching it at all without the module fails with a NoClassDefFoundError instead of taking the
+   * plain loop.
    */
-  private static final boolean VECTOR_API = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+  private static final boolean VECTOR_API = VectorModule.present();
 
   /** Combines {@code src[srcOff, srcOff + n)} into {@code dst[dstOff, dstOff + n)} in place. */
   void combine(float[] dst, int dstOff, float[] src, int srcOff, int n) {

@@ -281,18 +281,21 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
     }
     long t0 = System.nanoTime();
     for (int i = 0; i < WARMUP_PROBES; i++) {
-      Arrays.fill(buffer, 1f);
-      get(c.barrier());
-      get(c.allReduce(buffer, ReduceOp.SUM));
+      untimedIteration(c, buffer);
     }
     double perIteration = (System.nanoTime() - t0) / 1e9 / WARMUP_PROBES;
     float[] count = {rank == 0 ? (float) Math.min(1e6, Math.ceil(warmupSeconds / perIteration)) : 0f};
     int more = (int) get(c.allReduce(count, ReduceOp.MAX))[0];
     for (int i = 0; i < more; i++) {
-      Arrays.fill(buffer, 1f);
-      get(c.barrier());
-      get(c.allReduce(buffer, ReduceOp.SUM));
+      untimedIteration(c, buffer);
     }
+  }
+
+  /** One iteration of the timed loop, untimed: refill, barrier, allreduce. */
+  private static void untimedIteration(Collective c, float[] buffer) throws Exception {
+    Arrays.fill(buffer, 1f);
+    get(c.barrier());
+    get(c.allReduce(buffer, ReduceOp.SUM));
   }
 
   /** Warm-up and measured iterations for a size: the gloo peer benchmark's plan. */

@@ -61,9 +61,7 @@ final class JitWarmup {
   /** Stops the scratch steps and waits for the one in flight; a failed warm-up is logged, not thrown. */
   void finish() throws InterruptedException {
     stop = true;
-    if (thread.isAlive() || steps > 0 || failure != null) {
-      thread.join();
-    }
+    thread.join();  // returns at once for a warm-up never started
     if (failure != null) {
       LOG.warn("JIT warm-up stopped after {} scratch steps: {}", steps, failure.toString());
     } else if (steps > 0) {

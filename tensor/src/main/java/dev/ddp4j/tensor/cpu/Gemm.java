@@ -221,12 +221,7 @@ public final class Gemm {
   }
 
   static boolean vectorModulePresent() {
-    return VectorModule.PRESENT;
-  }
-
-  /** Whether the JVM was started with {@code --add-modules jdk.incubator.vector}; looked up once. */
-  private static final class VectorModule {
-    static final boolean PRESENT = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+    return VectorModule.present();
   }
 
   /**

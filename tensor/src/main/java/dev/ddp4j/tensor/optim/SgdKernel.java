@@ -6,6 +6,7 @@ import dev.ddp4j.tensor.Tensor;
 import dev.ddp4j.tensor.Threads;
 import dev.ddp4j.tensor.backend.Backends;
 import dev.ddp4j.tensor.backend.TensorView;
+import dev.ddp4j.tensor.cpu.VectorModule;
 import java.util.Arrays;
 
 /**
@@ -27,7 +28,7 @@ final class SgdKernel {
    * Whether a gradient at an offset goes through {@link SgdVector}: when the module
    * {@code jdk.incubator.vector} is present (tests turn it off to check the plain loops).
    */
-  static volatile boolean vectorOffsetLoops = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+  static volatile boolean vectorOffsetLoops = VectorModule.present();
 
   /**
    * Whether {@link #update} can run: float32 parameter, gradient and buffer (when present) with the same
